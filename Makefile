@@ -15,7 +15,7 @@ V         ?= 0
 
 # The exercises EX links in, from the manifest.
 NEEDS = $(shell awk -v ex=$(EX) '$$1 == "needs" && $$2 == ex { print $$3 }' $(MANIFEST))
-BUILD = $(MAKE) -f harness/mk/build.mk EX=$(EX) IMPL=$(IMPL) NEEDS="$(NEEDS)" V=$(V)
+BUILD = $(MAKE) -s -f harness/mk/build.mk EX=$(EX) IMPL=$(IMPL) NEEDS="$(NEEDS)" V=$(V)
 BIN   = build/$(CCNAME)/$(1)/impl/$(IMPL)/$(EX)/$(2)_$(EX)
 RESULTS = build/results/$(IMPL)-$(1)/$(EX).tsv
 RUN   = harness/bin/run-tests --ex $(EX) --impl $(IMPL) --level "$(LEVEL)"
@@ -40,13 +40,13 @@ memcheck: deps need-ex ## EX's tests under AddressSanitizer + UBSan: overflows, 
 	@$(BUILD) VARIANT=memcheck tests
 	@$(RUN) --mode memcheck --bin $(call BIN,memcheck,test) --results $(call RESULTS,memcheck)
 
-valgrind: deps need-ex ## EX's tests under valgrind (slower; no rebuild needed)
-	@$(BUILD) VARIANT=plain tests
-	@$(RUN) --mode valgrind --bin $(call BIN,plain,test) --results $(call RESULTS,valgrind)
+valgrind: deps need-ex ## EX's tests under valgrind: leaks, uninitialised reads
+	@$(BUILD) VARIANT=valgrind tests
+	@$(RUN) --mode valgrind --bin $(call BIN,valgrind,test) --results $(call RESULTS,valgrind)
 
 bench: deps need-ex ## your code against the reference, same run, with ratios
-	@$(MAKE) -f harness/mk/build.mk EX=$(EX) IMPL=learner NEEDS="$(NEEDS)" V=$(V) VARIANT=bench bench
-	@$(MAKE) -f harness/mk/build.mk EX=$(EX) IMPL=solution NEEDS="$(NEEDS)" V=$(V) VARIANT=bench bench
+	@$(MAKE) -s -f harness/mk/build.mk EX=$(EX) IMPL=learner NEEDS="$(NEEDS)" V=$(V) VARIANT=bench bench
+	@$(MAKE) -s -f harness/mk/build.mk EX=$(EX) IMPL=solution NEEDS="$(NEEDS)" V=$(V) VARIANT=bench bench
 	@harness/bin/bench $(EX) build/$(CCNAME)/bench/impl/learner/$(EX)/bench_$(EX) \
 		build/$(CCNAME)/bench/impl/solution/$(EX)/bench_$(EX)
 

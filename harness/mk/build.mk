@@ -6,7 +6,7 @@
 # IMPL     whose code: learner (exercises/EX), solution (solutions/EX), stub
 #          (harness/stubs/EX), or any name with IMPL_DIR=folder (mutants,
 #          submissions)
-# VARIANT  plain | memcheck (ASan+UBSan) | race (ThreadSanitizer runner) | bench
+# VARIANT  plain | memcheck (ASan+UBSan) | race (ThreadSanitizer) | valgrind | bench
 # Targets: tests (the test binary), bench (the benchmark), objects.
 # Everything goes under build/CC/VARIANT/, with dependency files, so a second
 # run compiles only what changed.
@@ -51,8 +51,10 @@ NEED_SRCS := $(foreach n,$(NEEDS),$(filter-out $(call NEED_DIR,$(n))/test_%.c $(
 VFLAGS  := $(CFLAGS_$(VARIANT))
 LDFLAGS := $(LDFLAGS_$(VARIANT))
 INCLUDES := $(CPPFLAGS_ALL) -I$(EXDIR) $(foreach n,$(NEEDS),-Iexercises/$(n))
-ifeq ($(VARIANT),race)
-# The race build swaps Criterion for the ThreadSanitizer runner.
+ifneq ($(filter race valgrind,$(VARIANT)),)
+# The race and valgrind builds swap Criterion for the harness's own runner:
+# Criterion cannot start under ThreadSanitizer, and under valgrind each of
+# its re-executed workers costs seconds to start; the runner only forks.
 INCLUDES := -Iharness/shim $(INCLUDES)
 TEST_LIBS :=
 HARNESS_TEST := shim/runner.c src/test.c
@@ -61,7 +63,7 @@ TEST_LIBS := $(CRITERION_LIBS)
 HARNESS_TEST := src/criterion_glue.c src/test.c
 endif
 HARNESS_COMMON := src/todo.c src/clock.c src/rng.c
-HARNESS_PROGRAM := src/fail_program.c
+HARNESS_PROGRAM := src/fail_program.c src/bench.c
 
 # Quiet by default (`  CC  file`); V=1 shows the whole commands.
 ifeq ($(V),1)
@@ -108,12 +110,12 @@ $(IMPL_OUT)/%.o: $(IMPL_DIR)/%.c
 $(TEST_OUT)/%.o: $(EXDIR)/%.c
 	@mkdir -p $(@D)
 	$(call say,CC,$<)
-	$(Q)$(COMPILE) $(if $(filter race,$(VARIANT)),,$(CRITERION_CFLAGS)) -c -o $@ $<
+	$(Q)$(COMPILE) $(if $(filter race valgrind,$(VARIANT)),,$(CRITERION_CFLAGS)) -c -o $@ $<
 
 $(TEST_OUT)/%.o: $(EXDIR)/tests/%.c
 	@mkdir -p $(@D)
 	$(call say,CC,$<)
-	$(Q)$(COMPILE) $(if $(filter race,$(VARIANT)),,$(CRITERION_CFLAGS)) -c -o $@ $<
+	$(Q)$(COMPILE) $(if $(filter race valgrind,$(VARIANT)),,$(CRITERION_CFLAGS)) -c -o $@ $<
 
 $(HARN_OUT)/%.o: harness/src/%.c
 	@mkdir -p $(@D)

@@ -20,6 +20,7 @@ CPPFLAGS_ALL := -D_POSIX_C_SOURCE=200809L -Iharness/include
 CFLAGS_plain    := -Og -g
 CFLAGS_memcheck := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 CFLAGS_race     := -O1 -g -fsanitize=thread
+CFLAGS_valgrind := -Og -g
 CFLAGS_bench    := -O2 -g -DNDEBUG
 LDFLAGS_memcheck := -fsanitize=address,undefined
 LDFLAGS_race     := -fsanitize=thread

@@ -1,7 +1,9 @@
 /*
- * runner.c: the test runner of `make race` (see criterion/criterion.h here).
+ * runner.c: the test runner of `make race` and `make valgrind` (see
+ * criterion/criterion.h here).
  *
- * Runs each registered test in a forked child under ThreadSanitizer and reads
+ * Runs each registered test in a forked child (under ThreadSanitizer, or
+ * under valgrind, which follows forks without starting again) and reads
  * its verdict from a pipe; writes the same console lines and the same
  * tab-separated report (--output=wb:FILE) as the Criterion binaries, so the
  * scripts read both alike. Options: --filter GLOB (suite/test), -j N is
@@ -227,9 +229,13 @@ static void run_one(const struct test *t, double timeout, struct verdict *v, dou
     } else if (failures > 0) {
         v->word = "FAIL";
     } else if (WEXITSTATUS(status) != 0) {
-        char why[160];
-        snprintf(why, sizeof why, "its checks passed, but the test process exited with status %d",
-                 WEXITSTATUS(status));
+        const char *mode = getenv("WB_MODE");
+        char why[256];
+        snprintf(why, sizeof why,
+                 "its checks passed, but the test process then exited with status %d: %s found "
+                 "a problem at exit, most often memory that was never freed (see its report above)",
+                 WEXITSTATUS(status),
+                 mode != NULL && strcmp(mode, "valgrind") == 0 ? "valgrind" : "the runtime");
         v->word = "FAIL";
         add_reason(v, why);
     }

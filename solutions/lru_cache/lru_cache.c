@@ -11,6 +11,7 @@
  * The textbook LRU has the first two; the heap is what makes "expired
  * entries do not count toward the length" exact without scanning.
  */
+#define _GNU_SOURCE /* PTHREAD_MUTEX_ADAPTIVE_NP */
 #include "lru_cache.h"
 
 #include <assert.h>
@@ -21,17 +22,27 @@
 
 #define NOT_IN_HEAP SIZE_MAX
 
+/*
+ * One allocation per entry: the bookkeeping, then the key and the value side
+ * by side, so that a lookup touches as few cache lines as it can. The fields
+ * a lookup reads come first.
+ */
 struct entry {
-    struct entry *chain;        /* next entry in the same hash bucket */
-    struct entry *newer, *older; /* neighbours in recency order; NULL at the ends */
-    uint64_t hash;              /* hash of the key: most mismatches end on it */
-    int64_t expires;            /* clock reading from which the entry is expired, if in the heap */
-    size_t heap_index;          /* position in the TTL heap, or NOT_IN_HEAP if it never expires */
-    char *value;                /* value_len bytes, in a buffer of value_cap bytes */
-    size_t value_len, value_cap;
+    struct entry *chain;         /* next entry in the same hash bucket */
+    uint64_t hash;               /* hash of the key: most mismatches end on it */
     size_t key_len;
-    char key[];                 /* key_len bytes and a NUL */
+    size_t value_len;            /* bytes of value stored after the key */
+    size_t room;                 /* bytes the value may grow to without a new allocation */
+    struct entry *newer, *older; /* neighbours in recency order; NULL at the ends */
+    size_t heap_index;           /* position in the TTL heap, or NOT_IN_HEAP if none */
+    int64_t expires;             /* clock reading from which the entry is expired, if in the heap */
+    char data[];                 /* the key, a NUL, then the value */
 };
+
+static char *value_of(struct entry *e)
+{
+    return e->data + e->key_len + 1;
+}
 
 /*
  * Invariants, whenever the lock is free:
@@ -232,7 +243,6 @@ static void remove_entry(lru_cache *c, struct entry *e)
     list_unlink(c, e);
     heap_remove(c, e);
     c->count--;
-    free(e->value);
     free(e);
 }
 
@@ -253,7 +263,7 @@ static struct entry *find(lru_cache *c, const char *key, size_t key_len, uint64_
                           int64_t now)
 {
     for (struct entry *e = *chain_of(c, hash); e != NULL; e = e->chain) {
-        if (e->hash != hash || e->key_len != key_len || memcmp(e->key, key, key_len) != 0)
+        if (e->hash != hash || e->key_len != key_len || memcmp(e->data, key, key_len) != 0)
             continue;
         if (is_expired(e, now)) {
             remove_entry(c, e);
@@ -264,35 +274,56 @@ static struct entry *find(lru_cache *c, const char *key, size_t key_len, uint64_
     return NULL;
 }
 
-/* Copies value into e, reusing its buffer when it fits. On failure e is unchanged. */
-static bool set_value(struct entry *e, const void *value, size_t len)
-{
-    if (len > e->value_cap) {
-        char *buf = malloc(len);
-        if (buf == NULL)
-            return false;
-        free(e->value);
-        e->value = buf;
-        e->value_cap = len;
-    }
-    if (len > 0)
-        memcpy(e->value, value, len);
-    e->value_len = len;
-    return true;
-}
-
+/* A new entry holding copies of key and value, with room for a value of `room` bytes. */
 static struct entry *new_entry(const char *key, size_t key_len, uint64_t hash, const void *value,
-                               size_t len)
+                               size_t len, size_t room)
 {
-    struct entry *e = malloc(sizeof *e + key_len + 1);
+    struct entry *e = malloc(sizeof *e + key_len + 1 + room);
     if (e == NULL)
         return NULL;
-    *e = (struct entry){ .hash = hash, .heap_index = NOT_IN_HEAP, .key_len = key_len };
-    memcpy(e->key, key, key_len + 1);
-    if (!set_value(e, value, len)) {
-        free(e);
-        return NULL;
+    *e = (struct entry){ .hash = hash, .key_len = key_len, .value_len = len, .room = room,
+                         .heap_index = NOT_IN_HEAP };
+    memcpy(e->data, key, key_len + 1);
+    if (len > 0)
+        memcpy(value_of(e), value, len);
+    return e;
+}
+
+/*
+ * Puts `fresh` where `old` is, in the bucket chain, the list and the heap,
+ * and frees `old`: how an overwrite grows a value past the entry's room.
+ */
+static void replace_entry(lru_cache *c, struct entry *old, struct entry *fresh)
+{
+    struct entry **link = chain_of(c, old->hash);
+    while (*link != old)
+        link = &(*link)->chain;
+    *link = fresh;
+    fresh->chain = old->chain;
+    fresh->newer = old->newer;
+    fresh->older = old->older;
+    *(fresh->newer ? &fresh->newer->older : &c->newest) = fresh;
+    *(fresh->older ? &fresh->older->newer : &c->oldest) = fresh;
+    fresh->expires = old->expires;
+    if (old->heap_index != NOT_IN_HEAP)
+        heap_place(c, fresh, old->heap_index);
+    free(old);
+}
+
+/* Stores value in e, in place when it fits. Returns the entry (maybe moved), or NULL
+ * if memory ran out, in which case e is unchanged. */
+static struct entry *set_value(lru_cache *c, struct entry *e, const void *value, size_t len)
+{
+    if (len > e->room) {
+        struct entry *fresh = new_entry(e->data, e->key_len, e->hash, value, len, len);
+        if (fresh == NULL)
+            return NULL;
+        replace_entry(c, e, fresh);
+        return fresh;
     }
+    if (len > 0)
+        memcpy(value_of(e), value, len);
+    e->value_len = len;
     return e;
 }
 
@@ -306,7 +337,14 @@ lru_cache *lru_create(size_t capacity, const wb_clock *clock)
     if (c == NULL)
         return NULL;
     c->buckets = calloc(MIN_BUCKETS, sizeof *c->buckets);
-    if (c->buckets == NULL || pthread_mutex_init(&c->lock, NULL) != 0) {
+    /* glibc's adaptive mutex spins a little before it sleeps: the lock is held for tens of
+     * nanoseconds, far less than a futex sleep and wake-up cost a waiting thread. */
+    pthread_mutexattr_t attr;
+    pthread_mutexattr_init(&attr);
+    pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ADAPTIVE_NP);
+    int failed = pthread_mutex_init(&c->lock, &attr);
+    pthread_mutexattr_destroy(&attr);
+    if (c->buckets == NULL || failed) {
         free(c->buckets);
         free(c);
         return NULL;
@@ -324,7 +362,6 @@ void lru_destroy(lru_cache *cache)
     struct entry *e = cache->newest;
     while (e != NULL) {
         struct entry *older = e->older;
-        free(e->value);
         free(e);
         e = older;
     }
@@ -350,12 +387,13 @@ static lru_status store(lru_cache *c, const char *key, const void *value, size_t
     struct entry *e = find(c, key, key_len, hash, now);
     if (e != NULL) {
         /* An overwrite: new value, new TTL (or none), most recent. */
-        if (!set_value(e, value, len))
+        e = set_value(c, e, value, len);
+        if (e == NULL)
             goto out;
         touch(c, e);
     } else {
         /* Allocate before evicting, so that a failure leaves the cache as it was. */
-        e = new_entry(key, key_len, hash, value, len);
+        e = new_entry(key, key_len, hash, value, len, len);
         if (e == NULL)
             goto out;
         if (c->count == c->capacity)
@@ -410,7 +448,7 @@ static lru_status lookup(lru_cache *c, const char *key, void *buf, size_t cap, s
         status = LRU_TOO_SMALL;
         if (e->value_len <= cap) {
             if (e->value_len > 0)
-                memcpy(buf, e->value, e->value_len);
+                memcpy(buf, value_of(e), e->value_len);
             if (e->value_len < cap)
                 ((char *)buf)[e->value_len] = '\0';
             status = LRU_OK;
@@ -469,7 +507,7 @@ size_t lru_foreach(lru_cache *cache, lru_visit_fn visit, void *ctx)
         if (is_expired(e, now))
             continue;
         visited++;
-        if (visit(e->key, e->value, e->value_len, ctx) != 0)
+        if (visit(e->data, value_of(e), e->value_len, ctx) != 0)
             break;
     }
     pthread_mutex_unlock(&cache->lock);
