@@ -16,9 +16,14 @@ V         ?= 0
 # The exercises EX links in, from the manifest.
 NEEDS = $(shell awk -v ex=$(EX) '$$1 == "needs" && $$2 == ex { print $$3 }' $(MANIFEST))
 BUILD = $(MAKE) -s -f harness/mk/build.mk EX=$(EX) IMPL=$(IMPL) NEEDS="$(NEEDS)" V=$(V)
-BIN   = build/$(CCNAME)/$(1)/impl/$(IMPL)/$(EX)/$(2)_$(EX)
-RESULTS = build/results/$(IMPL)-$(1)/$(EX).tsv
+BIN   = $(BUILD_ROOT)/$(CCNAME)/$(1)/impl/$(IMPL)/$(EX)/$(2)_$(EX)
+BENCH_BIN = $(BUILD_ROOT)/$(CCNAME)/bench/impl/$(1)/$(EX)/bench_$(EX)
+RESULTS = $(BUILD_ROOT)/results/$(IMPL)-$(1)/$(EX).tsv
 RUN   = harness/bin/run-tests --ex $(EX) --impl $(IMPL) --level "$(LEVEL)"
+
+# Targets of the tools and exercises that need more than the common ones
+# (make serve, make loadtest, make capacity, ...): one file each.
+-include $(wildcard harness/mk/targets/*.mk)
 
 .PHONY: board help deps test race memcheck valgrind bench hint reset watch mutants check \
         compdb format clean need-ex
@@ -47,8 +52,7 @@ valgrind: deps need-ex ## EX's tests under valgrind: leaks, uninitialised reads
 bench: deps need-ex ## your code against the reference, same run, with ratios
 	@$(MAKE) -s -f harness/mk/build.mk EX=$(EX) IMPL=learner NEEDS="$(NEEDS)" V=$(V) VARIANT=bench bench
 	@$(MAKE) -s -f harness/mk/build.mk EX=$(EX) IMPL=solution NEEDS="$(NEEDS)" V=$(V) VARIANT=bench bench
-	@harness/bin/bench $(EX) build/$(CCNAME)/bench/impl/learner/$(EX)/bench_$(EX) \
-		build/$(CCNAME)/bench/impl/solution/$(EX)/bench_$(EX)
+	@harness/bin/bench $(EX) $(call BENCH_BIN,learner) $(call BENCH_BIN,solution)
 
 hint: need-ex ## the next hint for EX (N=k for the k-th)
 	@harness/bin/hint $(EX) $(N)

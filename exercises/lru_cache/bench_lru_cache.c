@@ -28,7 +28,7 @@
 enum { HOT = 10000, COLD = 200000, ORDER = 1 << 20, VALUE_LEN = 32, SLOTS = 1 << 19 };
 static const double SECONDS = 0.25;
 
-static char keys[2 * COLD][16]; /* "key:000000" ... */
+static char keys[2 * COLD][16];                      /* "key:000000" ... */
 static unsigned hot_order[ORDER], cold_order[ORDER]; /* seeded random key indexes */
 static char value[VALUE_LEN];
 static lru_cache *cache;
@@ -174,11 +174,19 @@ int main(void)
     wb_bench_bound("get1", "probe", 3);
     wb_bench_relate("get_cold", "probe_cold");
 
+    /* The floor and GET alternate a few times: a machine that speeds up or slows down
+     * during the run then treats both alike. The best of each is reported. */
     floor_fill(HOT);
-    wb_bench_rate("probe", wb_bench_measure(probe_batch, &hot, 1, 1000, SECONDS),
-                  "floor: bare probe, 10k keys");
     cache = filled_cache(HOT);
-    wb_bench_rate("get1", wb_bench_measure(get_batch, &hot, 1, 1000, SECONDS), "GET, 1 thread");
+    double probe = 0, get1 = 0;
+    for (int i = 0; i < 3; i++) {
+        double p = wb_bench_measure(probe_batch, &hot, 1, 1000, SECONDS);
+        double g = wb_bench_measure(get_batch, &hot, 1, 1000, SECONDS);
+        probe = p > probe ? p : probe;
+        get1 = g > get1 ? g : get1;
+    }
+    wb_bench_rate("probe", probe, "floor: bare probe, 10k keys");
+    wb_bench_rate("get1", get1, "GET, 1 thread");
     wb_bench_rate("set1", wb_bench_measure(set_batch, &hot, 1, 1000, SECONDS),
                   "SET (overwrite), 1 thread");
     wb_bench_rate("mix1", wb_bench_measure(mix_batch, &hot, 1, 1000, SECONDS),

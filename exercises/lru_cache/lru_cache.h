@@ -27,11 +27,11 @@ typedef struct lru_cache lru_cache;
 
 /* Every function that can fail returns one of these. */
 typedef enum lru_status {
-    LRU_OK = 0,        /* done */
-    LRU_NOT_FOUND,     /* no live entry has that key (absent, evicted or expired) */
-    LRU_TOO_SMALL,     /* the value does not fit the caller's buffer; nothing was copied */
-    LRU_INVALID,       /* a NULL cache or key, a NULL value with a length, or a TTL <= 0 */
-    LRU_NO_MEMORY      /* an allocation failed; the cache is as it was before the call */
+    LRU_OK = 0,    /* done */
+    LRU_NOT_FOUND, /* no live entry has that key (absent, evicted or expired) */
+    LRU_TOO_SMALL, /* the value does not fit the caller's buffer; nothing was copied */
+    LRU_INVALID,   /* a NULL cache or key, a NULL value with a length, or a TTL <= 0 */
+    LRU_NO_MEMORY  /* an allocation failed; the cache is as it was before the call */
 } lru_status;
 
 /* lru_ttl's answer for an entry that never expires. */

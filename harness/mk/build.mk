@@ -8,7 +8,7 @@
 #          submissions)
 # VARIANT  plain | memcheck (ASan+UBSan) | race (ThreadSanitizer) | valgrind | bench
 # Targets: tests (the test binary), bench (the benchmark), objects.
-# Everything goes under build/CC/VARIANT/, with dependency files, so a second
+# Everything goes under build/CC/VARIANT/ (BUILD_ROOT/CC/VARIANT/), with dependency files, so a second
 # run compiles only what changed.
 
 include harness/mk/config.mk
@@ -19,7 +19,7 @@ endif
 IMPL    ?= learner
 VARIANT ?= plain
 
-EXDIR := exercises/$(EX)
+EXDIR ?= exercises/$(EX)
 ifeq ($(IMPL),learner)
 IMPL_DIR ?= $(EXDIR)
 else ifeq ($(IMPL),solution)
@@ -31,7 +31,7 @@ ifeq ($(IMPL_DIR),)
 $(error IMPL=$(IMPL) needs IMPL_DIR=folder holding the implementation)
 endif
 
-OUT      := build/$(CCNAME)/$(VARIANT)
+OUT      := $(BUILD_ROOT)/$(CCNAME)/$(VARIANT)
 IMPL_OUT := $(OUT)/impl/$(IMPL)/$(EX)
 TEST_OUT := $(OUT)/tests/$(EX)
 HARN_OUT := $(OUT)/harness
@@ -46,6 +46,7 @@ BENCH_SRCS := $(wildcard $(EXDIR)/bench_*.c)
 NEEDS ?=
 NEED_IMPL = $(if $(filter learner,$(IMPL)),$(if $(shell grep -l 'TODO(' exercises/$(1)/*.c 2>/dev/null),solution,learner),solution)
 NEED_DIR  = $(if $(filter solution,$(call NEED_IMPL,$(1))),solutions/$(1),exercises/$(1))
+$(foreach n,$(NEEDS),$(if $(and $(filter learner,$(IMPL)),$(filter solution,$(call NEED_IMPL,$(n)))),$(info note: your $(n) still has TODOs, so $(EX) uses the reference $(n))))
 NEED_SRCS := $(foreach n,$(NEEDS),$(filter-out $(call NEED_DIR,$(n))/test_%.c $(call NEED_DIR,$(n))/bench_%.c,$(wildcard $(call NEED_DIR,$(n))/*.c)))
 
 VFLAGS  := $(CFLAGS_$(VARIANT))
@@ -89,10 +90,11 @@ HARN_PROGRAM_OBJS := $(addprefix $(HARN_OUT)/,$(notdir $(HARNESS_PROGRAM:.c=.o))
 TEST_BIN  := $(IMPL_OUT)/test_$(EX)
 BENCH_BIN := $(IMPL_OUT)/bench_$(EX)
 
-.PHONY: tests bench objects
+.PHONY: tests bench objects harness
 tests: $(TEST_BIN)
 bench: $(BENCH_BIN)
 objects: $(IMPL_OBJS)
+harness: $(HARN_TEST_OBJS) $(HARN_COMMON_OBJS) $(HARN_PROGRAM_OBJS)
 
 $(TEST_BIN): $(TEST_OBJS) $(IMPL_OBJS) $(NEED_OBJS) $(HARN_TEST_OBJS) $(HARN_COMMON_OBJS)
 	$(call say,LINK,$@)

@@ -9,6 +9,9 @@ CC      := gcc
 endif
 CCNAME  := $(notdir $(firstword $(CC)))
 
+# Where builds go; `make check` builds in its own tree, with WERROR=1.
+BUILD_ROOT ?= build
+
 STD       := -std=c11
 WARNINGS  := -Wall -Wextra -Wpedantic
 ifeq ($(WERROR),1)
@@ -27,3 +30,4 @@ LDFLAGS_race     := -fsanitize=thread
 
 CRITERION_CFLAGS := $(shell pkg-config --cflags criterion 2>/dev/null || echo -pthread)
 CRITERION_LIBS   := $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
+export BUILD_ROOT

@@ -118,6 +118,12 @@ _Noreturn void wb_report_failure(const char *file, int line, const char *message
     abort(); /* not reached */
 }
 
+_Noreturn void wb_report_skip(const char *message)
+{
+    report_line('S', message);
+    exit(0);
+}
+
 void wb_mark_test_finished(void)
 {
     report_line('D', "");
@@ -125,14 +131,15 @@ void wb_mark_test_finished(void)
 
 _Noreturn static void run_child(const struct test *t, double timeout)
 {
-    const struct wb_shim_options *so = suite_options(t->suite);
     alarm((unsigned)(timeout + 0.999));
+    const struct wb_shim_options *so = suite_options(t->suite);
     void (*init)(void) = t->options.init ? t->options.init : so ? so->init : NULL;
     if (init != NULL)
         init();
     if (setjmp(test_abort) == 0)
         t->fn();
     /* Looked up after the jump: locals set before setjmp may be clobbered by longjmp. */
+    so = suite_options(t->suite);
     void (*fini)(void) = t->options.fini ? t->options.fini : so ? so->fini : NULL;
     if (fini != NULL)
         fini();
@@ -184,11 +191,14 @@ static void run_one(const struct test *t, double timeout, struct verdict *v, dou
     clock_gettime(CLOCK_MONOTONIC, &t1);
     *seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 
-    int finished = 0, failures = 0;
+    int finished = 0, failures = 0, skipped = 0;
     for (char *line = strtok(buf, "\n"); line != NULL; line = strtok(NULL, "\n")) {
         if (line[0] == 'D')
             finished = 1;
-        else if (line[0] == 'F') {
+        else if (line[0] == 'S' && !skipped) {
+            skipped = 1;
+            add_reason(v, line + 1);
+        } else if (line[0] == 'F') {
             failures++;
             for (char *p = line; *p; p++)
                 if (*p == '\v')
@@ -198,7 +208,9 @@ static void run_one(const struct test *t, double timeout, struct verdict *v, dou
     }
 
     v->word = "PASS";
-    if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM) {
+    if (skipped && failures == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+        v->word = "SKIP";
+    } else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM) {
         char why[160];
         snprintf(why, sizeof why,
                  "timed out after %.0f s: an endless loop, a deadlock, or a wait for something "
@@ -294,13 +306,15 @@ int main(int argc, char **argv)
         double seconds = 0;
         run_one(t, timeout, &v, &seconds);
         tested++;
-        if (strcmp(v.word, "PASS") == 0)
+        if (strcmp(v.word, "PASS") == 0 || strcmp(v.word, "SKIP") == 0)
             passed++;
         else if (strcmp(v.word, "CRASH") == 0)
             crashed++;
         else
             failed++;
-        if (strcmp(v.word, "PASS") != 0)
+        if (strcmp(v.word, "SKIP") == 0)
+            fprintf(stderr, "[SKIP] %s::%s: %s\n", t->suite, t->name, v.reasons);
+        else if (strcmp(v.word, "PASS") != 0)
             fprintf(stderr, "[FAIL] %s::%s: %s\n", t->suite, t->name, v.reasons);
         if (report != NULL) {
             fprintf(report, "%s\t%s\t%s\t%.3f\t", t->suite, t->name, v.word, seconds);

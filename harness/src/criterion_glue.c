@@ -39,7 +39,8 @@ void wb_mark_test_finished(void)
     if (dir == NULL)
         return;
     char path[1024];
-    marker_path(path, sizeof path, dir, criterion_current_suite->name, criterion_current_test->name);
+    marker_path(path, sizeof path, dir, criterion_current_suite->name,
+                criterion_current_test->name);
     FILE *f = fopen(path, "w");
     if (f != NULL)
         fclose(f);
@@ -49,6 +50,12 @@ _Noreturn void wb_report_failure(const char *file, int line, const char *message
 {
     cr_assert_fail_user(file, (unsigned)line, criterion_abort_test, "%s", message);
     abort(); /* not reached: criterion_abort_test does not return */
+}
+
+_Noreturn void wb_report_skip(const char *message)
+{
+    criterion_skip_test("%s", message);
+    abort(); /* not reached: the test process ends with the skip */
 }
 
 /* ---- in the runner (the parent process) ---- */
@@ -112,13 +119,20 @@ ReportHook(POST_FINI)(struct criterion_test_stats *ts)
             ts->message = strdup(why);
         return;
     }
-    if (!have_marker_dir || finished || ts->signal != 0)
+    if (!have_marker_dir || finished || ts->signal != 0 || ts->test_status == CR_STATUS_SKIPPED)
         return;
     char why[512];
-    snprintf(why, sizeof why,
-             "the test process ended with exit status %d before the test finished: your code "
-             "called exit() or _exit(). Library code must return an error, never end the program",
-             ts->exit_code);
+    if (ts->exit_code == WB_EXIT_SANITIZER)
+        snprintf(why, sizeof why,
+                 "AddressSanitizer or UndefinedBehaviorSanitizer stopped the test: its report "
+                 "above names the bad access (overflow, use after free, NULL) or the undefined "
+                 "behaviour, and the line of your code that did it");
+    else
+        snprintf(why, sizeof why,
+                 "the test process ended with exit status %d before the test finished: your "
+                 "code called exit() or _exit(). Library code must return an error, never end "
+                 "the program",
+                 ts->exit_code);
     if (ts->test_status == CR_STATUS_PASSED)
         fail_after_the_fact(ts, why);
     else if (ts->failed_asserts == 0 && ts->message == NULL) {
@@ -234,8 +248,7 @@ static void write_report(FILE *out, struct criterion_global_stats *gs)
                 put_field(out, ts->message);
             }
             if (n == 0 && ts->signal != 0)
-                fprintf(out, "the test crashed (signal %d: %s)", ts->signal,
-                        strsignal(ts->signal));
+                fprintf(out, "the test crashed (signal %d: %s)", ts->signal, strsignal(ts->signal));
             fputc('\n', out);
         }
     }

@@ -136,6 +136,16 @@ void wb_run_threads(int n, wb_thread_fn fn, void *ctx, const char *what)
     cr_assert(failed == 0, "%s: %d of %d threads failed; the first: %s", what, failed, n, first);
 }
 
+_Noreturn void wb_skip(const char *fmt, ...)
+{
+    char message[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof message, fmt, ap);
+    va_end(ap);
+    wb_report_skip(message);
+}
+
 char *wb_strdupf(const char *fmt, ...)
 {
     va_list ap;

@@ -16,7 +16,8 @@ _Noreturn void wb_not_implemented(const char *function, const char *exercise, co
     va_end(ap);
 
     char message[256];
-    snprintf(message, sizeof message, "%s: not implemented yet (see exercises/%s/README.md, level %d)",
-             function, exercise, level);
+    snprintf(message, sizeof message,
+             "%s: not implemented yet (see exercises/%s/README.md, level %d)", function, exercise,
+             level);
     wb_fail_test(file, line, message);
 }

@@ -28,8 +28,8 @@
  * a lookup reads come first.
  */
 struct entry {
-    struct entry *chain;         /* next entry in the same hash bucket */
-    uint64_t hash;               /* hash of the key: most mismatches end on it */
+    struct entry *chain; /* next entry in the same hash bucket */
+    uint64_t hash;       /* hash of the key: most mismatches end on it */
     size_t key_len;
     size_t value_len;            /* bytes of value stored after the key */
     size_t room;                 /* bytes the value may grow to without a new allocation */
@@ -56,13 +56,13 @@ static char *value_of(struct entry *e)
  */
 struct lru_cache {
     pthread_mutex_t lock;
-    const wb_clock *clock;   /* borrowed; NULL means monotonic */
-    size_t capacity;         /* most entries ever stored */
-    size_t count;            /* entries stored */
-    struct entry **buckets;  /* mask + 1 chains, a power of two */
+    const wb_clock *clock;  /* borrowed; NULL means monotonic */
+    size_t capacity;        /* most entries ever stored */
+    size_t count;           /* entries stored */
+    struct entry **buckets; /* mask + 1 chains, a power of two */
     size_t mask;
     struct entry *newest, *oldest;
-    struct entry **heap;     /* heap_len entries with a TTL, in heap_cap slots */
+    struct entry **heap; /* heap_len entries with a TTL, in heap_cap slots */
     size_t heap_len, heap_cap;
 };
 
@@ -257,10 +257,8 @@ static size_t reclaim_expired(lru_cache *c, int64_t now)
     return n;
 }
 
-
 /* The live entry under key at time `now`, or NULL. An expired one found is reclaimed. */
-static struct entry *find(lru_cache *c, const char *key, size_t key_len, uint64_t hash,
-                          int64_t now)
+static struct entry *find(lru_cache *c, const char *key, size_t key_len, uint64_t hash, int64_t now)
 {
     for (struct entry *e = *chain_of(c, hash); e != NULL; e = e->chain) {
         if (e->hash != hash || e->key_len != key_len || memcmp(e->data, key, key_len) != 0)
@@ -281,8 +279,9 @@ static struct entry *new_entry(const char *key, size_t key_len, uint64_t hash, c
     struct entry *e = malloc(sizeof *e + key_len + 1 + room);
     if (e == NULL)
         return NULL;
-    *e = (struct entry){ .hash = hash, .key_len = key_len, .value_len = len, .room = room,
-                         .heap_index = NOT_IN_HEAP };
+    *e = (struct entry){
+        .hash = hash, .key_len = key_len, .value_len = len, .room = room, .heap_index = NOT_IN_HEAP
+    };
     memcpy(e->data, key, key_len + 1);
     if (len > 0)
         memcpy(value_of(e), value, len);

@@ -123,11 +123,11 @@ Test(level1, a_deleted_key_can_be_put_again)
     lru_destroy(c);
 }
 
-/* Seed 004's day 1 checkpoint: set 10 keys, read them back, delete 5. */
+/* Day 1's checkpoint: set 10 keys, read them back, delete 5. */
 Test(level1, ten_keys_put_five_deleted_the_other_five_remain)
 {
     lru_cache *c = new_cache(16, NULL);
-    char key[16], value[16];
+    char key[32], value[32];
     for (int i = 0; i < 10; i++) {
         snprintf(key, sizeof key, "key-%d", i);
         snprintf(value, sizeof value, "value-%d", i);
@@ -188,8 +188,9 @@ Test(level1, get_hands_out_a_copy_that_the_caller_may_change)
     char buf[16];
     lru_get(c, "k", buf, sizeof buf, NULL);
     memset(buf, 'X', sizeof buf);
-    expect_value(c, "k", "stable", "the caller scribbled over its copy; the stored value must "
-                                   "not change");
+    expect_value(c, "k", "stable",
+                 "the caller scribbled over its copy; the stored value must "
+                 "not change");
     lru_destroy(c);
 }
 
@@ -215,8 +216,9 @@ Test(level1, the_empty_value_and_the_empty_key_are_ordinary)
 {
     lru_cache *c = new_cache(4, NULL);
     lru_status s = lru_put(c, "empty", NULL, 0);
-    cr_assert(s == LRU_OK, "lru_put(\"empty\", NULL, 0) returned %s, expected LRU_OK: an empty "
-                           "value may be passed as NULL with length 0",
+    cr_assert(s == LRU_OK,
+              "lru_put(\"empty\", NULL, 0) returned %s, expected LRU_OK: an empty "
+              "value may be passed as NULL with length 0",
               status_name(s));
     expect_value(c, "empty", "", "an empty value was put");
     put(c, "", "for the empty key");
@@ -232,14 +234,17 @@ Test(level1, a_buffer_too_small_gets_too_small_and_the_length_needed)
     char buf[8] = "#######";
     size_t len = 0;
     lru_status s = lru_get(c, "k", buf, 4, &len);
-    cr_assert(s == LRU_TOO_SMALL, "lru_get(\"k\") into 4 bytes returned %s, expected "
-                                  "LRU_TOO_SMALL: the value is 12 bytes long",
+    cr_assert(s == LRU_TOO_SMALL,
+              "lru_get(\"k\") into 4 bytes returned %s, expected "
+              "LRU_TOO_SMALL: the value is 12 bytes long",
               status_name(s));
-    cr_assert(len == 12, "lru_get(\"k\") into 4 bytes set *len to %zu, expected 12, so the "
-                         "caller knows what size to retry with",
+    cr_assert(len == 12,
+              "lru_get(\"k\") into 4 bytes set *len to %zu, expected 12, so the "
+              "caller knows what size to retry with",
               len);
-    cr_assert(strcmp(buf, "#######") == 0, "lru_get into a buffer too small wrote %s into it; "
-                                           "it must copy nothing",
+    cr_assert(strcmp(buf, "#######") == 0,
+              "lru_get into a buffer too small wrote %s into it; "
+              "it must copy nothing",
               wb_qn(buf, sizeof buf));
     lru_destroy(c);
 }
@@ -251,13 +256,15 @@ Test(level1, a_buffer_of_exactly_the_value_length_is_enough)
     char buf[8] = "#######";
     size_t len = 0;
     lru_status s = lru_get(c, "k", buf, 5, &len);
-    cr_assert(s == LRU_OK, "lru_get(\"k\") into 5 bytes returned %s, expected LRU_OK: the value "
-                           "is 5 bytes and the NUL is only added when there is room",
+    cr_assert(s == LRU_OK,
+              "lru_get(\"k\") into 5 bytes returned %s, expected LRU_OK: the value "
+              "is 5 bytes and the NUL is only added when there is room",
               status_name(s));
     cr_assert(memcmp(buf, "12345", 5) == 0, "lru_get(\"k\") gave %s, expected \"12345\"",
               wb_qn(buf, 5));
-    cr_assert(buf[5] == '#', "lru_get(\"k\", buf, 5) wrote %s at buf[5], past the 5 bytes it was "
-                             "given: a buffer overflow",
+    cr_assert(buf[5] == '#',
+              "lru_get(\"k\", buf, 5) wrote %s at buf[5], past the 5 bytes it was "
+              "given: a buffer overflow",
               wb_qn(buf + 5, 1));
     lru_destroy(c);
 }
@@ -293,7 +300,7 @@ Test(level1, keys_that_share_a_prefix_are_different_keys)
 Test(level1, a_thousand_keys_are_all_found)
 {
     lru_cache *c = new_cache(1000, NULL);
-    char key[16], value[16];
+    char key[32], value[32];
     for (int i = 0; i < 1000; i++) {
         snprintf(key, sizeof key, "user:%d", i);
         snprintf(value, sizeof value, "%d", i * 7);
@@ -316,8 +323,9 @@ Test(level1, null_arguments_get_invalid_not_a_crash)
     cr_assert(s == LRU_INVALID, "lru_put(cache, NULL key) returned %s, expected LRU_INVALID",
               status_name(s));
     s = lru_put(c, "k", NULL, 3);
-    cr_assert(s == LRU_INVALID, "lru_put(cache, \"k\", NULL, 3) returned %s, expected "
-                                "LRU_INVALID: there are no 3 bytes to copy",
+    cr_assert(s == LRU_INVALID,
+              "lru_put(cache, \"k\", NULL, 3) returned %s, expected "
+              "LRU_INVALID: there are no 3 bytes to copy",
               status_name(s));
     s = lru_put(NULL, "k", "v", 1);
     cr_assert(s == LRU_INVALID, "lru_put(NULL cache) returned %s, expected LRU_INVALID",

@@ -10,7 +10,8 @@
 WB_LEVEL(2);
 
 #define ORDER(...)                                                                                 \
-    (const char *const[]){ __VA_ARGS__ }, sizeof((const char *const[]){ __VA_ARGS__ }) / sizeof(char *)
+    (const char *const[]){ __VA_ARGS__ },                                                          \
+        sizeof((const char *const[]){ __VA_ARGS__ }) / sizeof(char *)
 
 /* The sequence every LRU explanation uses: each expect_ below is itself a get. */
 Test(level2, the_classic_sequence_evicts_in_lru_order)
@@ -20,11 +21,13 @@ Test(level2, the_classic_sequence_evicts_in_lru_order)
     put(c, "2", "two");
     expect_value(c, "1", "one", "capacity 2 holds 1 and 2");
     put(c, "3", "three");
-    expect_missing(c, "2", "put 1, put 2, get 1, put 3 with capacity 2: get 1 made 1 more recent "
-                           "than 2, so put 3 had to evict 2");
+    expect_missing(c, "2",
+                   "put 1, put 2, get 1, put 3 with capacity 2: get 1 made 1 more recent "
+                   "than 2, so put 3 had to evict 2");
     put(c, "4", "four");
-    expect_missing(c, "1", "put 1, put 2, get 1, put 3, get 2 (a miss), put 4: the order before "
-                           "put 4 was 3 then 1, so put 4 had to evict 1");
+    expect_missing(c, "1",
+                   "put 1, put 2, get 1, put 3, get 2 (a miss), put 4: the order before "
+                   "put 4 was 3 then 1, so put 4 had to evict 1");
     expect_value(c, "3", "three", "put 4 evicted 1, the least recently used, not 3");
     expect_value(c, "4", "four", "4 was just put");
     lru_destroy(c);
@@ -37,8 +40,9 @@ Test(level2, a_full_cache_evicts_the_oldest_put)
     put(c, "b", "2");
     put(c, "c", "3");
     put(c, "d", "4");
-    expect_missing(c, "a", "a, b, c filled a cache of capacity 3; a was put first and never used "
-                           "since, so putting d evicts it");
+    expect_missing(c, "a",
+                   "a, b, c filled a cache of capacity 3; a was put first and never used "
+                   "since, so putting d evicts it");
     expect_order(c, ORDER("d", "c", "b"), "after put a, b, c, d with capacity 3");
     expect_len(c, 3, "the cache is full, not over full");
     lru_destroy(c);
@@ -52,8 +56,9 @@ Test(level2, get_makes_an_entry_the_most_recently_used)
     put(c, "c", "3");
     expect_value(c, "a", "1", "a is stored");
     put(c, "d", "4");
-    expect_missing(c, "b", "get a made a the most recent, so b became the least recently used "
-                           "and put d evicts b");
+    expect_missing(c, "b",
+                   "get a made a the most recent, so b became the least recently used "
+                   "and put d evicts b");
     expect_order(c, ORDER("d", "a", "c"), "after put a, b, c, get a, put d with capacity 3");
     lru_destroy(c);
 }
@@ -70,8 +75,9 @@ Test(level2, peek_does_not_change_recency)
     cr_assert(s == LRU_OK && len == 1 && buf[0] == '1',
               "lru_peek(\"a\") returned %s, expected LRU_OK with \"1\"", status_name(s));
     put(c, "d", "4");
-    expect_missing(c, "a", "peek reads without using: a stayed the least recently used, so put d "
-                           "evicts it");
+    expect_missing(c, "a",
+                   "peek reads without using: a stayed the least recently used, so put d "
+                   "evicts it");
     expect_order(c, ORDER("d", "c", "b"), "after put a, b, c, peek a, put d with capacity 3");
     lru_destroy(c);
 }
@@ -96,8 +102,9 @@ Test(level2, overwrite_makes_an_entry_the_most_recently_used)
     put(c, "c", "3");
     put(c, "a", "1 again");
     put(c, "d", "4");
-    expect_missing(c, "b", "putting a again made a the most recent, so b was the least recently "
-                           "used when d came");
+    expect_missing(c, "b",
+                   "putting a again made a the most recent, so b was the least recently "
+                   "used when d came");
     expect_value(c, "a", "1 again", "a was overwritten, then kept");
     lru_destroy(c);
 }
@@ -136,8 +143,9 @@ Test(level2, a_delete_frees_a_slot_so_the_next_put_evicts_nothing)
     put(c, "c", "3");
     lru_delete(c, "b");
     put(c, "d", "4");
-    expect_order(c, ORDER("d", "c", "a"), "after put a, b, c, delete b, put d with capacity 3: "
-                                          "the delete left room for d, so nothing was evicted");
+    expect_order(c, ORDER("d", "c", "a"),
+                 "after put a, b, c, delete b, put d with capacity 3: "
+                 "the delete left room for d, so nothing was evicted");
     lru_destroy(c);
 }
 
@@ -168,7 +176,8 @@ static int check_value_matches(const char *key, const void *value, size_t len, v
 {
     int *bad = ctx;
     /* Keys are "kN", values "vN". */
-    if (len != strlen(key) || memcmp(value, "v", 1) != 0 || memcmp((const char *)value + 1, key + 1, len - 1) != 0)
+    if (len != strlen(key) || memcmp(value, "v", 1) != 0 ||
+        memcmp((const char *)value + 1, key + 1, len - 1) != 0)
         (*bad)++;
     return 0;
 }
@@ -196,15 +205,16 @@ Test(level2, foreach_does_not_change_recency)
     put(c, "c", "3");
     expect_order(c, ORDER("c", "b", "a"), "put a, b, c");
     put(c, "d", "4");
-    expect_missing(c, "a", "walking the cache with foreach is not a use: a stayed the least "
-                           "recently used and put d evicts it");
+    expect_missing(c, "a",
+                   "walking the cache with foreach is not a use: a stayed the least "
+                   "recently used and put d evicts it");
     lru_destroy(c);
 }
 
 Test(level2, filling_256_keys_into_capacity_128_keeps_the_newest_128_in_order)
 {
     lru_cache *c = new_cache(128, NULL);
-    char key[16];
+    char key[32];
     for (int i = 0; i < 256; i++) {
         snprintf(key, sizeof key, "key-%03d", i);
         put(c, key, key);
@@ -212,17 +222,19 @@ Test(level2, filling_256_keys_into_capacity_128_keeps_the_newest_128_in_order)
     expect_len(c, 128, "256 keys went into a cache of capacity 128");
     for (int i = 0; i < 128; i++) {
         snprintf(key, sizeof key, "key-%03d", i);
-        expect_missing(c, key, "the first 128 keys of 256 were evicted to make room for the last "
-                               "128");
+        expect_missing(c, key,
+                       "the first 128 keys of 256 were evicted to make room for the last "
+                       "128");
     }
-    static char names[128][16];
+    static char names[128][32];
     const char *order[128];
     for (int i = 0; i < 128; i++) {
         snprintf(names[i], sizeof names[i], "key-%03d", 255 - i);
         order[i] = names[i];
     }
-    expect_order(c, order, 128, "keys 0 to 255 were put in order into capacity 128, and the "
-                                "misses above changed nothing");
+    expect_order(c, order, 128,
+                 "keys 0 to 255 were put in order into capacity 128, and the "
+                 "misses above changed nothing");
     for (int i = 128; i < 256; i++) {
         snprintf(key, sizeof key, "key-%03d", i);
         expect_value(c, key, key, "the last 128 keys of 256 stay");
@@ -233,14 +245,15 @@ Test(level2, filling_256_keys_into_capacity_128_keeps_the_newest_128_in_order)
 Test(level2, the_length_never_exceeds_the_capacity)
 {
     lru_cache *c = new_cache(10, NULL);
-    char key[16];
+    char key[32];
     for (int i = 0; i < 1000; i++) {
         snprintf(key, sizeof key, "k%d", i);
         put(c, key, "v");
         size_t len = lru_len(c);
         size_t want = i + 1 < 10 ? (size_t)i + 1 : 10;
-        cr_assert(len == want, "after %d puts of new keys into capacity 10, lru_len is %zu, "
-                               "expected %zu",
+        cr_assert(len == want,
+                  "after %d puts of new keys into capacity 10, lru_len is %zu, "
+                  "expected %zu",
                   i + 1, len, want);
     }
     lru_destroy(c);
@@ -295,12 +308,16 @@ Test(level2, a_random_workload_matches_a_simple_model)
     struct model m = { .n = 0 };
     wb_rng rng;
     wb_rng_seed(&rng, 20261123);
-    char key[16], value[16], buf[16], history[8][48] = { { 0 } };
+    char key[32], value[32], buf[16], history[8][96] = { { 0 } };
     for (int step = 0; step < MODEL_STEPS; step++) {
         int k = (int)wb_rng_below(&rng, MODEL_KEYS), op = (int)wb_rng_below(&rng, 10);
         snprintf(key, sizeof key, "k%d", k);
         snprintf(history[step % 8], sizeof history[0], "step %d: %s %s", step,
-                 op < 4 ? "put" : op < 8 ? "get" : op < 9 ? "peek" : "delete", key);
+                 op < 4   ? "put"
+                 : op < 8 ? "get"
+                 : op < 9 ? "peek"
+                          : "delete",
+                 key);
         int i = model_find(&m, k);
         if (op < 4) {
             snprintf(value, sizeof value, "%d", step);
@@ -314,7 +331,8 @@ Test(level2, a_random_workload_matches_a_simple_model)
                                 : lru_delete(c, key);
         lru_status want = i >= 0 ? LRU_OK : LRU_NOT_FOUND;
         snprintf(value, sizeof value, "%d", i >= 0 ? m.values[i] : -1);
-        cr_assert(s == want && (op == 9 || s != LRU_OK || (len == strlen(value) && memcmp(buf, value, len) == 0)),
+        cr_assert(s == want && (op == 9 || s != LRU_OK ||
+                                (len == strlen(value) && memcmp(buf, value, len) == 0)),
                   "%s returned %s%s%s, expected %s%s%s. A model LRU of capacity %d given the same "
                   "seeded sequence says so; the last steps were: %s; %s; %s; %s",
                   history[step % 8], status_name(s), s == LRU_OK && op != 9 ? " with " : "",
@@ -330,7 +348,7 @@ Test(level2, a_random_workload_matches_a_simple_model)
             m.n--;
         }
     }
-    char names[MODEL_CAP][16];
+    char names[MODEL_CAP][32];
     const char *order[MODEL_CAP];
     for (int i = 0; i < m.n; i++) {
         snprintf(names[i], sizeof names[i], "k%d", m.keys[i]);

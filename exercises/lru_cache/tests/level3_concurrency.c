@@ -40,7 +40,8 @@ static char *check_value(const char *key, const char *value, size_t len)
     if (len > key_len + 80 + 37 * 3)
         return wb_strdupf("the value under %s is %zu bytes long, longer than any value written",
                           wb_q(key), len);
-    memcpy(head, value + key_len, len - key_len < sizeof head - 1 ? len - key_len : sizeof head - 1);
+    memcpy(head, value + key_len,
+           len - key_len < sizeof head - 1 ? len - key_len : sizeof head - 1);
     head[len - key_len < sizeof head - 1 ? len - key_len : sizeof head - 1] = '\0';
     if (sscanf(head, "|w%d|s%d|%n", &writer, &seq, &used) != 2 || used == 0)
         return wb_strdupf("the value under %s is %s: its header is garbled", wb_q(key),
@@ -75,16 +76,18 @@ Test(level3, a_hundred_threads_writing_a_hundred_keys_each_lose_nothing)
 {
     lru_cache *c = new_cache(10000, NULL);
     wb_run_threads(100, write_own_keys, c, "100 threads each putting 100 keys of their own");
-    expect_len(c, 10000, "100 threads put 100 different keys each into a cache of capacity 10000: "
-                         "a lower count means puts were lost to a race");
+    expect_len(c, 10000,
+               "100 threads put 100 different keys each into a cache of capacity 10000: "
+               "a lower count means puts were lost to a race");
     char key[32], buf[256];
     for (int t = 0; t < 100; t++) {
         for (int j = 0; j < 100; j++) {
             snprintf(key, sizeof key, "t%d-k%d", t, j);
             size_t len = 0;
             lru_status s = lru_get(c, key, buf, sizeof buf, &len);
-            cr_assert(s == LRU_OK, "lru_get(%s) returned %s after 100 threads put 100 keys each "
-                                   "into capacity 10000: the put was lost",
+            cr_assert(s == LRU_OK,
+                      "lru_get(%s) returned %s after 100 threads put 100 keys each "
+                      "into capacity 10000: the put was lost",
                       wb_q(key), status_name(s));
             char *problem = check_value(key, buf, len);
             cr_assert(problem == NULL, "%s", problem ? problem : "");
@@ -215,15 +218,18 @@ static int check_each(const char *key, const void *value, size_t len, void *ctx)
 Test(level3, evictions_under_contention_keep_exactly_capacity_entries)
 {
     struct evict_ctx e = { new_cache(64, NULL), 64 };
-    wb_run_threads(8, insert_and_watch_len, &e, "8 threads putting 2000 new keys each into "
-                                               "capacity 64");
-    expect_len(e.cache, 64, "16000 different keys went into capacity 64: it must be exactly full, "
-                            "not over (a race on the count) or under (entries lost)");
+    wb_run_threads(8, insert_and_watch_len, &e,
+                   "8 threads putting 2000 new keys each into "
+                   "capacity 64");
+    expect_len(e.cache, 64,
+               "16000 different keys went into capacity 64: it must be exactly full, "
+               "not over (a race on the count) or under (entries lost)");
     struct foreach_check fc = { 0, NULL };
     size_t n = lru_foreach(e.cache, check_each, &fc);
-    cr_assert(n == 64 && fc.visited == 64, "lru_foreach visited %zu entries (returned %zu) after "
-                                           "the threads finished, expected the 64 that lru_len "
-                                           "counts: the recency list and the count disagree",
+    cr_assert(n == 64 && fc.visited == 64,
+              "lru_foreach visited %zu entries (returned %zu) after "
+              "the threads finished, expected the 64 that lru_len "
+              "counts: the recency list and the count disagree",
               fc.visited, n);
     cr_assert(fc.problem == NULL, "%s", fc.problem ? fc.problem : "");
     lru_destroy(e.cache);
@@ -325,8 +331,9 @@ static char *mixed_workload(int t, void *ctx)
 Test(level3, a_mixed_workload_on_eight_threads_keeps_the_cache_consistent)
 {
     lru_cache *c = new_cache(MIXED_CAP, NULL);
-    wb_run_threads(8, mixed_workload, c, "8 threads doing seeded random puts, gets, peeks, "
-                                         "deletes and lens");
+    wb_run_threads(8, mixed_workload, c,
+                   "8 threads doing seeded random puts, gets, peeks, "
+                   "deletes and lens");
     size_t len = lru_len(c);
     struct foreach_check fc = { 0, NULL };
     lru_foreach(c, check_each, &fc);

@@ -37,9 +37,10 @@ Test(level4, an_entry_is_live_until_its_ttl_and_expired_from_then_on)
     wb_manual_clock_advance(&mc, 10 * WB_SEC - 1);
     expect_value(c, "session", "abc", "put with a 10 s TTL, and 1 ns short of 10 s have passed");
     wb_manual_clock_advance(&mc, 1);
-    expect_missing(c, "session", "put with a 10 s TTL, and exactly 10 s have passed: it is "
-                                 "expired from that instant on (live while now < put time + "
-                                 "ttl)");
+    expect_missing(c, "session",
+                   "put with a 10 s TTL, and exactly 10 s have passed: it is "
+                   "expired from that instant on (live while now < put time + "
+                   "ttl)");
     lru_destroy(c);
 }
 
@@ -53,19 +54,22 @@ Test(level4, an_expired_entry_is_a_miss_for_every_function_before_any_sweep)
     wb_manual_clock_advance(&mc, 2 * WB_SEC);
     char buf[8];
     lru_status s = lru_peek(c, "a", buf, sizeof buf, NULL);
-    cr_assert(s == LRU_NOT_FOUND, "lru_peek(\"a\") returned %s 1 s after its TTL ran out, "
-                                  "expected LRU_NOT_FOUND: expiry is checked on every read, not "
-                                  "only when a sweep runs",
+    cr_assert(s == LRU_NOT_FOUND,
+              "lru_peek(\"a\") returned %s 1 s after its TTL ran out, "
+              "expected LRU_NOT_FOUND: expiry is checked on every read, not "
+              "only when a sweep runs",
               status_name(s));
     expect_missing(c, "b", "its 1 s TTL ran out 1 s ago, and no sweep has run");
     s = lru_delete(c, "c");
-    cr_assert(s == LRU_NOT_FOUND, "lru_delete(\"c\") returned %s 1 s after its TTL ran out, "
-                                  "expected LRU_NOT_FOUND: an expired entry is not there to delete",
+    cr_assert(s == LRU_NOT_FOUND,
+              "lru_delete(\"c\") returned %s 1 s after its TTL ran out, "
+              "expected LRU_NOT_FOUND: an expired entry is not there to delete",
               status_name(s));
     int64_t remaining = 0;
     s = lru_ttl(c, "a", &remaining);
-    cr_assert(s == LRU_NOT_FOUND, "lru_ttl(\"a\") returned %s after it expired, expected "
-                                  "LRU_NOT_FOUND",
+    cr_assert(s == LRU_NOT_FOUND,
+              "lru_ttl(\"a\") returned %s after it expired, expected "
+              "LRU_NOT_FOUND",
               status_name(s));
     lru_destroy(c);
 }
@@ -80,8 +84,9 @@ Test(level4, expired_entries_do_not_count_toward_the_length)
     put(c, "forever", "x");
     expect_len(c, 4, "four entries, none expired yet");
     wb_manual_clock_advance(&mc, 5 * WB_SEC);
-    expect_len(c, 2, "two of four entries had a 1 s TTL and 5 s have passed; nothing has swept "
-                     "them, but expired entries never count");
+    expect_len(c, 2,
+               "two of four entries had a 1 s TTL and 5 s have passed; nothing has swept "
+               "them, but expired entries never count");
     lru_destroy(c);
 }
 
@@ -93,8 +98,9 @@ Test(level4, overwriting_an_entry_renews_its_ttl)
     wb_manual_clock_advance(&mc, 8 * WB_SEC);
     put_ttl(c, "k", "v2", 10 * WB_SEC);
     wb_manual_clock_advance(&mc, 8 * WB_SEC);
-    expect_value(c, "k", "v2", "put with a 10 s TTL at 0 s, put again with 10 s at 8 s, read at "
-                               "16 s: the second put started a new 10 s");
+    expect_value(c, "k", "v2",
+                 "put with a 10 s TTL at 0 s, put again with 10 s at 8 s, read at "
+                 "16 s: the second put started a new 10 s");
     expect_ttl(c, "k", 2 * WB_SEC, "the second 10 s TTL started 8 s ago");
     lru_destroy(c);
 }
@@ -106,8 +112,9 @@ Test(level4, a_plain_put_over_an_entry_with_a_ttl_removes_the_ttl)
     put_ttl(c, "k", "temporary", WB_SEC);
     put(c, "k", "permanent");
     wb_manual_clock_advance(&mc, 3600 * WB_SEC);
-    expect_value(c, "k", "permanent", "lru_put replaces the value and removes the TTL, as "
-                                      "Redis's SET does");
+    expect_value(c, "k", "permanent",
+                 "lru_put replaces the value and removes the TTL, as "
+                 "Redis's SET does");
     expect_ttl(c, "k", LRU_NO_TTL, "lru_put left it with no TTL");
     lru_destroy(c);
 }
@@ -160,8 +167,9 @@ Test(level4, expire_and_ttl_do_not_change_recency)
     int64_t remaining;
     lru_ttl(c, "old", &remaining);
     put(c, "newer", "3");
-    expect_missing(c, "old", "lru_expire and lru_ttl read or change the TTL only; \"old\" stayed "
-                             "the least recently used, so a put into the full cache evicts it");
+    expect_missing(c, "old",
+                   "lru_expire and lru_ttl read or change the TTL only; \"old\" stayed "
+                   "the least recently used, so a put into the full cache evicts it");
     lru_destroy(c);
 }
 
@@ -169,7 +177,7 @@ Test(level4, sweep_reclaims_every_expired_entry_and_counts_them)
 {
     wb_manual_clock mc;
     lru_cache *c = timed_cache(16, &mc);
-    char key[16];
+    char key[32];
     for (int i = 0; i < 10; i++) {
         snprintf(key, sizeof key, "k%d", i);
         put_ttl(c, key, "v", (i + 1) * WB_SEC); /* k0 lives 1 s, k9 lives 10 s */
@@ -177,12 +185,14 @@ Test(level4, sweep_reclaims_every_expired_entry_and_counts_them)
     put(c, "forever", "v");
     wb_manual_clock_advance(&mc, 4 * WB_SEC);
     size_t n = lru_sweep(c);
-    cr_assert(n == 4, "lru_sweep returned %zu, expected 4: k0 .. k3 had TTLs of 1 to 4 s and 4 s "
-                      "have passed",
+    cr_assert(n == 4,
+              "lru_sweep returned %zu, expected 4: k0 .. k3 had TTLs of 1 to 4 s and 4 s "
+              "have passed",
               n);
     n = lru_sweep(c);
-    cr_assert(n == 0, "a second lru_sweep at the same time returned %zu, expected 0: the first "
-                      "one reclaimed them all",
+    cr_assert(n == 0,
+              "a second lru_sweep at the same time returned %zu, expected 0: the first "
+              "one reclaimed them all",
               n);
     expect_len(c, 7, "k4 .. k9 and \"forever\" are live");
     wb_manual_clock_advance(&mc, 100 * WB_SEC);
@@ -202,8 +212,9 @@ Test(level4, lookups_reclaim_the_expired_entries_they_meet)
     wb_manual_clock_advance(&mc, 2 * WB_SEC);
     expect_missing(c, "a", "its TTL ran out");
     size_t n = lru_sweep(c);
-    cr_assert(n == 2, "lru_sweep returned %zu, expected 2: three entries expired, and the get of "
-                      "\"a\" found it expired and reclaimed it on the spot, as the header says",
+    cr_assert(n == 2,
+              "lru_sweep returned %zu, expected 2: three entries expired, and the get of "
+              "\"a\" found it expired and reclaimed it on the spot, as the header says",
               n);
     lru_destroy(c);
 }
@@ -230,8 +241,9 @@ Test(level4, a_ttl_of_zero_or_less_is_refused_and_stores_nothing)
     wb_manual_clock mc;
     lru_cache *c = timed_cache(4, &mc);
     lru_status s = lru_put_ttl(c, "zero", "v", 1, 0);
-    cr_assert(s == LRU_INVALID, "lru_put_ttl with ttl 0 returned %s, expected LRU_INVALID: use "
-                                "lru_put for an entry that never expires",
+    cr_assert(s == LRU_INVALID,
+              "lru_put_ttl with ttl 0 returned %s, expected LRU_INVALID: use "
+              "lru_put for an entry that never expires",
               status_name(s));
     s = lru_put_ttl(c, "negative", "v", 1, -WB_SEC);
     cr_assert(s == LRU_INVALID, "lru_put_ttl with ttl -1 s returned %s, expected LRU_INVALID",
@@ -262,8 +274,9 @@ Test(level4, foreach_skips_expired_entries)
     wb_manual_clock_advance(&mc, WB_SEC);
     int calls = 0;
     size_t n = lru_foreach(c, count_visits, &calls);
-    cr_assert(n == 1 && calls == 1, "lru_foreach visited %d entries (returned %zu), expected 1: "
-                                    "\"gone\" expired and must not be shown",
+    cr_assert(n == 1 && calls == 1,
+              "lru_foreach visited %d entries (returned %zu), expected 1: "
+              "\"gone\" expired and must not be shown",
               calls, n);
     lru_destroy(c);
 }
@@ -283,8 +296,9 @@ Test(level4, a_huge_ttl_does_not_overflow_into_the_past)
     wb_manual_clock mc;
     lru_cache *c = timed_cache(4, &mc);
     put_ttl(c, "k", "v", INT64_MAX);
-    expect_value(c, "k", "v", "a TTL of INT64_MAX ns (292 years) must not wrap around to a time "
-                              "in the past: compute now + ttl without signed overflow");
+    expect_value(c, "k", "v",
+                 "a TTL of INT64_MAX ns (292 years) must not wrap around to a time "
+                 "in the past: compute now + ttl without signed overflow");
     lru_destroy(c);
 }
 
@@ -320,7 +334,7 @@ Test(level4, concurrent_sweeps_reclaim_each_expired_entry_once)
     wb_manual_clock mc;
     static struct sweepers s;
     s.cache = timed_cache(1000, &mc);
-    char key[16];
+    char key[32];
     for (int i = 0; i < 1000; i++) {
         snprintf(key, sizeof key, "k%d", i);
         put_ttl(s.cache, key, "v", i < 600 ? WB_SEC : 60 * WB_SEC);
@@ -330,8 +344,9 @@ Test(level4, concurrent_sweeps_reclaim_each_expired_entry_once)
     size_t total = 0;
     for (int t = 0; t < 8; t++)
         total += s.reclaimed[t];
-    cr_assert(total == 600, "8 concurrent sweeps reclaimed %zu entries in all, expected 600: each "
-                            "expired entry is reclaimed once, by one thread",
+    cr_assert(total == 600,
+              "8 concurrent sweeps reclaimed %zu entries in all, expected 600: each "
+              "expired entry is reclaimed once, by one thread",
               total);
     expect_len(s.cache, 400, "400 entries had a 60 s TTL");
     lru_destroy(s.cache);

@@ -28,7 +28,7 @@ void wb_bench_rate(const char *key, double ops_per_second, const char *label);
 /* Prints a quantity that is not a rate: "value KEY NUMBER UNIT LABEL" (lower is better). */
 void wb_bench_value(const char *key, double value, const char *unit, const char *label);
 
-/* Prints a target for a rate: "target KEY OPS_PER_SECOND" (the seed's figure). */
+/* Prints a target for a rate: "target KEY OPS_PER_SECOND" (the figure the README names). */
 void wb_bench_target(const char *key, double ops_per_second);
 
 /*

@@ -11,6 +11,9 @@
 /* Exit status of a program whose code reached a TODO. */
 #define WB_EXIT_NOT_IMPLEMENTED 3
 
+/* Exit status the sanitizers are told to use when they stop a test (make memcheck). */
+#define WB_EXIT_SANITIZER 86
+
 /*
  * Fails the running test with `message`, reported at file:line, and does not
  * return. Called from a thread other than the test's own, it records the

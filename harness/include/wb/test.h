@@ -51,6 +51,14 @@ typedef char *(*wb_thread_fn)(int index, void *ctx);
  */
 void wb_run_threads(int n, wb_thread_fn fn, void *ctx, const char *what);
 
+/*
+ * Skips the running test, with a reason the summary shows: for a test that
+ * needs something the machine does not have (a redis-server binary). Never
+ * for code that is not written yet. Does not return. `make check` counts a
+ * skipped test as a failure, so CI proves everything.
+ */
+_Noreturn void wb_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* printf into a new heap string (for thread messages); never returns NULL. */
 char *wb_strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

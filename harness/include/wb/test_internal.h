@@ -19,6 +19,9 @@ _Noreturn void wb_park_failure(const char *file, int line, const char *message);
  * proof that the test ran to its end (and did not exit in the middle). */
 void wb_mark_test_finished(void);
 
+/* The back end's way to skip the test (wb_skip). */
+_Noreturn void wb_report_skip(const char *message);
+
 /* The back end's way to fail the test from the test's own thread. */
 _Noreturn void wb_report_failure(const char *file, int line, const char *message);
 
