@@ -89,7 +89,7 @@ deps: ## install what the workbook needs (as root), or print the command
 help: ## this list
 	@echo "System-design workbook. Exercises: $(EXERCISES)"
 	@echo
-	@awk -F ':.*## ' '/^[a-z%-]+:.*## / { printf "  make %-10s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
+	@awk -F ':.*## ' '/^[a-z%-]+:.*## / { printf "  make %-16s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 	@echo
 	@echo "  EX=exercise picks the exercise; inside exercises/X/ it is set for you."
 
