@@ -44,7 +44,9 @@ BENCH_SRCS := $(wildcard $(EXDIR)/bench_*.c)
 # Exercises this one links in (from the manifest's `needs` lines): the
 # learner's own code, or the reference where the learner's still has a TODO.
 NEEDS ?=
-NEED_IMPL = $(if $(filter learner,$(IMPL)),$(if $(shell grep -l 'TODO(' exercises/$(1)/*.c 2>/dev/null),solution,learner),solution)
+# (The pattern sits in a variable: a bare "TODO(" inside $(shell ...) unbalances make's parentheses.)
+TODO_MARK := TODO(
+NEED_IMPL = $(if $(filter learner,$(IMPL)),$(if $(shell grep -l '$(TODO_MARK)' exercises/$(1)/*.c 2>/dev/null),solution,learner),solution)
 NEED_DIR  = $(if $(filter solution,$(call NEED_IMPL,$(1))),solutions/$(1),exercises/$(1))
 $(foreach n,$(NEEDS),$(if $(and $(filter learner,$(IMPL)),$(filter solution,$(call NEED_IMPL,$(n)))),$(info note: your $(n) still has TODOs, so $(EX) uses the reference $(n))))
 NEED_SRCS := $(foreach n,$(NEEDS),$(filter-out $(call NEED_DIR,$(n))/test_%.c $(call NEED_DIR,$(n))/bench_%.c,$(wildcard $(call NEED_DIR,$(n))/*.c)))
