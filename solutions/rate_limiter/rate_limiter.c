@@ -157,6 +157,7 @@ static uint32_t state_remaining(const struct rl_params *p, const union rl_state 
 static void state_take(const struct rl_params *p, union rl_state *s, int64_t *stamps, int64_t now,
                        uint32_t n)
 {
+    assert(n <= state_remaining(p, s, now));
     switch (p->algorithm) {
     case RL_TOKEN_BUCKET:
         s->bucket.tokens -= n;
@@ -329,8 +330,8 @@ struct rl_entry {
  *   - count <= max_keys, and heap[0 .. count) holds the entries as a min-heap
  *     by idle_from;
  *   - an entry's idle_from is never later than the moment it becomes idle
- *     (taking more only postpones that moment), so every entry not yet idle
- *     at `latest` has idle_from > latest once reclaim_idle(latest) has run.
+ *     (taking more only postpones that moment). So once reclaim_idle has run
+ *     to the end at time t, every entry left is not idle at t.
  */
 struct rl_keyed {
     pthread_mutex_t lock;
@@ -345,7 +346,9 @@ struct rl_keyed {
     size_t heap_cap;
 };
 
-enum { MIN_BUCKETS = 16 };
+/* Every call reclaims a few idle entries as it passes, so that a table nobody fills keeps
+ * no more than its active keys, and no single call pays for a million idle ones. */
+enum { MIN_BUCKETS = 16, RECLAIM_STEP = 8 };
 
 /* FNV-1a, 64-bit: short, well known, good enough for client ids. */
 static uint64_t hash_key(const char *key, size_t len)
@@ -428,14 +431,14 @@ static void remove_top(rl_keyed *k)
 }
 
 /*
- * Reclaims every idle entry. The heap's top is the entry that may turn idle
- * first; when its time has come it is either idle (freed) or was used since
- * it was placed (it goes back with its new, later time). O(log n) per entry
- * looked at.
+ * Reclaims idle entries, looking at `budget` entries at most. The heap's top
+ * is the entry that may turn idle first; when its time has come it is either
+ * idle (freed) or was used since it was placed (it goes back with its new,
+ * later time). O(log n) per entry looked at.
  */
-static void reclaim_idle(rl_keyed *k, int64_t now)
+static void reclaim_idle(rl_keyed *k, int64_t now, size_t budget)
 {
-    while (k->count > 0 && k->heap[0]->idle_from <= now) {
+    for (; budget > 0 && k->count > 0 && k->heap[0]->idle_from <= now; budget--) {
         struct rl_entry *e = k->heap[0];
         state_advance(&k->params, &e->state, e->stamps, now);
         if (state_is_idle(&k->params, &e->state)) {
@@ -560,7 +563,7 @@ rl_status rl_keyed_allow(rl_keyed *keyed, const char *key, uint32_t n)
     pthread_mutex_lock(&keyed->lock);
     rl_status status = RL_DENIED;
     int64_t now = act_at(&keyed->latest, reading);
-    reclaim_idle(keyed, now);
+    reclaim_idle(keyed, now, RECLAIM_STEP);
     bool inserted = false;
     struct rl_entry *e = find(keyed, key, hash);
     if (e == NULL) {
@@ -570,9 +573,11 @@ rl_status rl_keyed_allow(rl_keyed *keyed, const char *key, uint32_t n)
             status = n == 0 ? RL_ALLOWED : RL_DENIED;
             goto out;
         }
+        if (keyed->count == keyed->max_keys)
+            reclaim_idle(keyed, now, SIZE_MAX);
         status = RL_FULL;
         if (keyed->count == keyed->max_keys)
-            goto out; /* reclaim_idle left only keys that are not idle */
+            goto out; /* every key left is active */
         status = RL_NO_MEMORY;
         e = insert(keyed, key, key_len, hash, now);
         if (e == NULL)
@@ -619,7 +624,7 @@ size_t rl_keyed_len(rl_keyed *keyed)
         return 0;
     int64_t reading = wb_now(keyed->clock);
     pthread_mutex_lock(&keyed->lock);
-    reclaim_idle(keyed, act_at(&keyed->latest, reading));
+    reclaim_idle(keyed, act_at(&keyed->latest, reading), SIZE_MAX);
     size_t n = keyed->count;
     pthread_mutex_unlock(&keyed->lock);
     return n;

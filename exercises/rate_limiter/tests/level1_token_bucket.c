@@ -247,6 +247,24 @@ Test(level1, a_clock_that_steps_back_and_returns_does_not_refill_twice)
     rl_destroy(l);
 }
 
+Test(level1, a_grant_while_the_clock_is_back_does_not_rewind_the_bucket)
+{
+    wb_manual_clock mc;
+    start_clock(&mc);
+    rl_limiter *l = new_bucket(1, 4, &mc);
+    expect_allowed(l, 2, "the full bucket of 4 gives 2");
+    advance(&mc, -10 * WB_SEC);
+    expect_allowed(l, 1,
+                   "the clock stepped back 10 s; 2 tokens are left, so 1 is granted, at the "
+                   "bucket's own latest time, START");
+    advance(&mc, 10 * WB_SEC);
+    expect_remaining(l, 1,
+                     "the clock is back at START: no time passed since the 3 grants, so 1 token "
+                     "is left. A bucket that moved its time back to START - 10 s with that grant "
+                     "now counts 10 s of refill that never happened");
+    rl_destroy(l);
+}
+
 Test(level1, a_huge_jump_forward_fills_the_bucket_and_no_more)
 {
     wb_manual_clock mc;

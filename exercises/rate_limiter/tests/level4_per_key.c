@@ -297,6 +297,20 @@ Test(level4, an_active_key_is_never_forgotten_to_make_room)
     rl_keyed_destroy(k);
 }
 
+Test(level4, a_counter_key_is_not_reclaimed_while_its_previous_window_weighs_in)
+{
+    wb_manual_clock mc;
+    start_clock(&mc);
+    rl_keyed *k = new_keyed(window_config(RL_SLIDING_COUNTER, 4, WB_SEC), 1, &mc);
+    expect_key(k, "a", 4, RL_ALLOWED, "a takes the only slot and its limit of 4");
+    advance(&mc, 1500 * WB_MSEC);
+    expect_key(k, "b", 1, RL_FULL,
+               "halfway through the second window a's first-window grants still weigh 4 * 0.5 "
+               "= 2: a is active, and the table of 1 has no room for b");
+    expect_key_remaining(k, "a", 2, "a: 2 carried over from the previous window, 2 remain");
+    rl_keyed_destroy(k);
+}
+
 Test(level4, requests_that_take_nothing_never_track_a_key)
 {
     wb_manual_clock mc;
