@@ -1,0 +1,441 @@
+/*
+ * Level 3, retries and the dead-letter queue: a nacked message comes back
+ * after min(cap, base * 2^(n-1)) with full jitter, drawn from a seeded
+ * generator; after max_receives deliveries it is dead-lettered with its
+ * history, and it can be redriven. Run alone with `make test LEVEL=3`.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "mq_test.h"
+
+WB_LEVEL(3);
+
+static const int64_t BASE = 100 * WB_MSEC, CAP = 5 * WB_SEC;
+
+/* A queue with retries: base 100 ms, cap 5 s, `max_receives`, seeded with `seed`. */
+static mq_queue *retry_queue(uint32_t max_receives, uint64_t seed, wb_manual_clock *mc)
+{
+    mq_config cfg = config_on(16, mc);
+    cfg.backoff_base = BASE;
+    cfg.backoff_cap = CAP;
+    cfg.max_receives = max_receives;
+    cfg.seed = seed;
+    return open_queue(&cfg);
+}
+
+/* The delays the header's formula gives for failures 1..n with this seed, base and cap. */
+static void expected_delays(uint64_t seed, int64_t base, int64_t cap, int n, int64_t *out)
+{
+    wb_rng rng;
+    wb_rng_seed(&rng, seed);
+    for (int i = 0; i < n; i++) {
+        int64_t ceiling = base;
+        for (int k = 0; k < i && ceiling < cap; k++)
+            ceiling = ceiling > cap / 2 ? cap : 2 * ceiling;
+        if (ceiling > cap)
+            ceiling = cap;
+        out[i] = (int64_t)wb_rng_below(&rng, (uint64_t)ceiling + 1);
+    }
+}
+
+/* Receives the only message, nacks it, returns the delay; fails unless MQ_OK. */
+static int64_t receive_and_nack(mq_queue *q, const char *error)
+{
+    mq_message m = { 0 };
+    mq_status s = mq_receive(q, MQ_NOWAIT, &m);
+    cr_assert(s == MQ_OK, "mq_receive returned %s, expected the retried message", status_name(s));
+    int64_t delay = -1;
+    s = mq_nack(q, m.receipt, error, &delay);
+    cr_assert(s == MQ_OK, "mq_nack of delivery %u returned %s, expected MQ_OK", m.receive_count,
+              status_name(s));
+    mq_message_free(&m);
+    return delay;
+}
+
+static const char *format_delays(const int64_t *d, int n)
+{
+    static _Thread_local char text[512];
+    size_t used = 0;
+    for (int i = 0; i < n && used < sizeof text; i++)
+        used += (size_t)snprintf(text + used, sizeof text - used, "%s%.3f", i ? ", " : "",
+                                 (double)d[i] / 1e9);
+    return text;
+}
+
+Test(level3, a_nacked_message_comes_back_after_its_retry_delay)
+{
+    wb_manual_clock mc;
+    mq_queue *q = retry_queue(0, 42, &mc);
+    send_text(q, "retry me");
+    int64_t delay = receive_and_nack(q, "database busy");
+    cr_assert(delay >= 0 && delay <= BASE,
+              "the first retry delay is %lld ns, expected between 0 and the base, %lld ns",
+              (long long)delay, (long long)BASE);
+    if (delay > 0) {
+        wb_manual_clock_advance(&mc, delay - 1);
+        expect_empty(q, "nacked, and 1 ns of its retry delay is left");
+        expect_counts(q, 0, 0, 1, 0, "a nacked message waits out its delay: delayed, not ready");
+        wb_manual_clock_advance(&mc, 1);
+    }
+    mq_message m = receive_text(q, "retry me", "its retry delay has passed");
+    cr_assert(m.receive_count == 2 && strcmp(m.last_error, "database busy") == 0,
+              "the retry came with receive_count %u and last_error %s, expected 2 and "
+              "\"database busy\": the nack's error is the message's history",
+              m.receive_count, wb_q(m.last_error));
+    mq_message_free(&m);
+    mq_close(q);
+}
+
+Test(level3, the_delays_follow_full_jitter_exactly_for_a_fixed_seed)
+{
+    enum { N = 10 };
+    int64_t want[N], got[N];
+    expected_delays(2024, BASE, CAP, N, want);
+    wb_manual_clock mc;
+    mq_queue *q = retry_queue(0, 2024, &mc);
+    send_text(q, "x");
+    for (int i = 0; i < N; i++) {
+        got[i] = receive_and_nack(q, "fail");
+        wb_manual_clock_advance(&mc, got[i] > 0 ? got[i] : 0);
+    }
+    cr_assert(memcmp(got, want, sizeof want) == 0,
+              "seed 2024, base 100 ms, cap 5 s: the 10 retry delays were [%s] s, expected "
+              "[%s] s. Each is wb_rng_below(&rng, ceiling + 1) with ceiling = min(cap, base * "
+              "2^(n-1)) after the n-th failure, one draw per nack, from one generator seeded "
+              "with config.seed",
+              format_delays(got, N), format_delays(want, N));
+    mq_close(q);
+}
+
+Test(level3, every_delay_stays_between_zero_and_its_ceiling_for_every_seed)
+{
+    for (uint64_t seed = 1; seed <= 200; seed++) {
+        wb_manual_clock mc;
+        mq_queue *q = retry_queue(0, seed, &mc);
+        send_text(q, "x");
+        int64_t ceiling = BASE;
+        for (int n = 1; n <= 8; n++) {
+            int64_t delay = receive_and_nack(q, "fail");
+            cr_assert(delay >= 0 && delay <= ceiling,
+                      "seed %llu: the delay after failure %d is %lld ns, expected 0 to %lld ns "
+                      "(min(cap 5 s, base 100 ms * 2^%d))",
+                      (unsigned long long)seed, n, (long long)delay, (long long)ceiling, n - 1);
+            wb_manual_clock_advance(&mc, delay);
+            ceiling = ceiling * 2 > CAP ? CAP : ceiling * 2;
+        }
+        mq_close(q);
+    }
+}
+
+Test(level3, the_delays_spread_over_the_whole_range_not_just_its_top_half)
+{
+    /* Full jitter draws from 0 .. ceiling; "equal jitter" (ceiling/2 + a draw up to
+     * ceiling/2) and no jitter at all never go below half the ceiling. */
+    int below_half = 0, total = 0;
+    for (uint64_t seed = 1; seed <= 100; seed++) {
+        wb_manual_clock mc;
+        mq_queue *q = retry_queue(0, seed, &mc);
+        send_text(q, "x");
+        int64_t ceiling = BASE;
+        for (int n = 1; n <= 4; n++) {
+            int64_t delay = receive_and_nack(q, "fail");
+            below_half += delay < ceiling / 2;
+            total++;
+            wb_manual_clock_advance(&mc, delay);
+            ceiling *= 2;
+        }
+        mq_close(q);
+    }
+    cr_assert(below_half >= total * 35 / 100 && below_half <= total * 65 / 100,
+              "%d of %d delays (seeds 1-100, failures 1-4) were below half their ceiling, "
+              "expected about half: full jitter is uniform over 0 .. ceiling, so that clients "
+              "that failed together retry spread apart",
+              below_half, total);
+}
+
+Test(level3, the_ceiling_stops_at_the_cap_however_many_failures)
+{
+    wb_manual_clock mc;
+    mq_config cfg = config_on(4, &mc);
+    cfg.backoff_base = WB_MSEC;
+    cfg.backoff_cap = 10 * WB_SEC;
+    cfg.seed = 7;
+    mq_queue *q = open_queue(&cfg);
+    send_text(q, "x");
+    int64_t largest_late = 0;
+    for (int n = 1; n <= 100; n++) {
+        int64_t delay = receive_and_nack(q, "fail");
+        cr_assert(delay >= 0 && delay <= 10 * WB_SEC,
+                  "the delay after failure %d is %lld ns, expected 0 to the 10 s cap: base * "
+                  "2^(n-1) must stop at the cap and never overflow (2^63 does not fit an "
+                  "int64_t)",
+                  n, (long long)delay);
+        if (n > 80 && delay > largest_late)
+            largest_late = delay;
+        wb_manual_clock_advance(&mc, delay);
+    }
+    cr_assert(largest_late > 5 * WB_SEC,
+              "after 80 failures the ceiling is the 10 s cap, yet the largest of the next 20 "
+              "delays was %lld ns: the ceiling fell back (an overflow?) instead of staying at "
+              "the cap",
+              (long long)largest_late);
+    mq_close(q);
+}
+
+Test(level3, a_base_of_zero_retries_at_once)
+{
+    wb_manual_clock mc;
+    mq_config cfg = config_on(4, &mc); /* backoff_base 0 */
+    mq_queue *q = open_queue(&cfg);
+    send_text(q, "again");
+    int64_t delay = receive_and_nack(q, "fail");
+    cr_assert(delay == 0, "with backoff_base 0 the retry delay is %lld ns, expected 0",
+              (long long)delay);
+    mq_message m = receive_text(q, "again", "with no backoff a nacked message is ready at once");
+    mq_message_free(&m);
+    mq_close(q);
+}
+
+Test(level3, the_last_allowed_delivery_failing_dead_letters_the_message)
+{
+    wb_manual_clock mc;
+    mq_queue *q = retry_queue(3, 1, &mc);
+    send_text(q, "poison");
+    for (uint32_t n = 1; n <= 3; n++) {
+        mq_message m = receive_text(q, "poison", "it has had fewer than 3 deliveries");
+        cr_assert(m.receive_count == n, "delivery %u has receive_count %u", n, m.receive_count);
+        int64_t delay = 0;
+        mq_status s = mq_nack(q, m.receipt, "cannot parse", &delay);
+        mq_status want = n < 3 ? MQ_OK : MQ_DEAD_LETTERED;
+        cr_assert(s == want,
+                  "max_receives 3: the nack of delivery %u returned %s, expected %s: a message "
+                  "gets exactly 3 deliveries, and the third failing moves it to the dead-letter "
+                  "queue",
+                  n, status_name(s), status_name(want));
+        mq_message_free(&m);
+        wb_manual_clock_advance(&mc, CAP);
+    }
+    expect_empty(q, "the poison message is dead: it is never delivered again");
+    expect_counts(q, 0, 0, 0, 1, "one dead letter, nothing else");
+    mq_close(q);
+}
+
+Test(level3, a_dead_letter_keeps_its_body_receive_count_and_last_error)
+{
+    wb_manual_clock mc;
+    mq_queue *q = retry_queue(2, 1, &mc);
+    uint64_t id = send_text(q, "poison");
+    receive_and_nack(q, "first failure");
+    wb_manual_clock_advance(&mc, CAP);
+    mq_message m = receive_text(q, "poison", "one retry is left");
+    expect_status(mq_nack(q, m.receipt, "second failure", NULL), MQ_DEAD_LETTERED, "the 2nd nack",
+                  "max_receives 2");
+    mq_message_free(&m);
+    mq_message dead = { 0 };
+    expect_status(mq_dead_peek(q, 0, &dead), MQ_OK, "mq_dead_peek(0)", "one message died");
+    cr_assert(dead.id == id && dead.len == 6 && memcmp(dead.body, "poison", 6) == 0,
+              "the dead letter is id %llu %s, expected id %llu \"poison\"",
+              (unsigned long long)dead.id, wb_qn(dead.body, dead.len), (unsigned long long)id);
+    cr_assert(dead.receive_count == 2 && strcmp(dead.last_error, "second failure") == 0,
+              "the dead letter has receive_count %u and last_error %s, expected 2 and \"second "
+              "failure\": the dead-letter queue keeps the history someone will debug from",
+              dead.receive_count, wb_q(dead.last_error));
+    cr_assert(dead.receipt == 0, "a dead letter has receipt %llu, expected 0: it is not a delivery",
+              (unsigned long long)dead.receipt);
+    mq_message_free(&dead);
+    expect_status(mq_dead_peek(q, 0, &dead), MQ_OK, "a second mq_dead_peek(0)",
+                  "peeking leaves the dead letter where it is");
+    mq_message_free(&dead);
+    mq_close(q);
+}
+
+Test(level3, a_timeout_on_the_last_allowed_delivery_dead_letters_it_too)
+{
+    wb_manual_clock mc;
+    mq_config cfg = config_on(4, &mc);
+    cfg.max_receives = 2;
+    cfg.visibility_timeout = 30 * WB_SEC;
+    mq_queue *q = open_queue(&cfg);
+    send_text(q, "crashes its consumer");
+    for (int n = 1; n <= 2; n++) {
+        mq_message m =
+            receive_text(q, "crashes its consumer", "it has had fewer than 2 deliveries");
+        mq_message_free(&m); /* the consumer dies: no ack, no nack */
+        wb_manual_clock_advance(&mc, 30 * WB_SEC);
+    }
+    expect_empty(q, "its 2nd and last delivery timed out: a message that kills every consumer "
+                    "must not circulate forever");
+    mq_message dead = { 0 };
+    expect_status(mq_dead_peek(q, 0, &dead), MQ_OK, "mq_dead_peek(0)",
+                  "the last delivery's timeout dead-letters the message");
+    cr_assert(dead.receive_count == 2 && strcmp(dead.last_error, MQ_TIMEOUT_ERROR) == 0,
+              "the dead letter has receive_count %u and last_error %s, expected 2 and %s",
+              dead.receive_count, wb_q(dead.last_error), wb_q(MQ_TIMEOUT_ERROR));
+    mq_message_free(&dead);
+    mq_close(q);
+}
+
+Test(level3, dead_letters_are_listed_oldest_first)
+{
+    wb_manual_clock mc;
+    mq_queue *q = retry_queue(1, 1, &mc);
+    send_text(q, "first to die");
+    send_text(q, "second to die");
+    mq_message a = receive_text(q, "first to die", "sent first");
+    mq_message b = receive_text(q, "second to die", "sent second");
+    wb_manual_clock_advance(&mc, WB_SEC);
+    mq_nack(q, b.receipt, "b", NULL);
+    wb_manual_clock_advance(&mc, WB_SEC);
+    mq_nack(q, a.receipt, "a", NULL);
+    mq_message d = { 0 };
+    expect_status(mq_dead_peek(q, 0, &d), MQ_OK, "mq_dead_peek(0)", "two messages died");
+    cr_assert(strcmp(d.body, "second to die") == 0,
+              "dead letter 0 is %s, expected \"second to die\": it died first", wb_q(d.body));
+    mq_message_free(&d);
+    expect_status(mq_dead_peek(q, 1, &d), MQ_OK, "mq_dead_peek(1)", "two messages died");
+    cr_assert(strcmp(d.body, "first to die") == 0, "dead letter 1 is %s, expected \"first to die\"",
+              wb_q(d.body));
+    mq_message_free(&d);
+    expect_status(mq_dead_peek(q, 2, &d), MQ_NOT_FOUND, "mq_dead_peek(2)",
+                  "there are only two dead letters");
+    mq_message_free(&a);
+    mq_message_free(&b);
+    mq_close(q);
+}
+
+Test(level3, redrive_puts_a_dead_letter_back_with_a_fresh_count)
+{
+    wb_manual_clock mc;
+    mq_queue *q = retry_queue(1, 1, &mc);
+    uint64_t id = send_text(q, "fixed now");
+    mq_message m = receive_text(q, "fixed now", "it was sent");
+    expect_status(mq_nack(q, m.receipt, "bug 123", NULL), MQ_DEAD_LETTERED, "the nack",
+                  "max_receives 1");
+    mq_message_free(&m);
+    expect_status(mq_redrive(q, id), MQ_OK, "mq_redrive(its id)",
+                  "the bug was fixed; the message goes back to be processed");
+    expect_counts(q, 1, 0, 0, 0, "the redriven message is ready, and no longer dead");
+    m = receive_text(q, "fixed now", "it was redriven");
+    cr_assert(m.id == id && m.receive_count == 1 && strcmp(m.last_error, "bug 123") == 0,
+              "the redriven delivery is id %llu, receive_count %u, last_error %s; expected id "
+              "%llu, receive_count 1 (the count starts again) and last_error \"bug 123\" (kept)",
+              (unsigned long long)m.id, m.receive_count, wb_q(m.last_error),
+              (unsigned long long)id);
+    ack(q, &m, "the redriven delivery is in flight");
+    mq_message_free(&m);
+    mq_close(q);
+}
+
+Test(level3, redrive_refuses_unknown_ids_and_a_full_queue_and_loses_nothing)
+{
+    wb_manual_clock mc;
+    mq_config cfg = config_on(1, &mc);
+    cfg.max_receives = 1;
+    mq_queue *q = open_queue(&cfg);
+    uint64_t id = send_text(q, "dead");
+    mq_message m = receive_text(q, "dead", "it was sent");
+    mq_nack(q, m.receipt, "no", NULL);
+    mq_message_free(&m);
+    expect_status(mq_redrive(q, id + 100), MQ_NOT_FOUND, "mq_redrive(an id never sent)",
+                  "there is no such dead letter");
+    send_text(q, "fills the queue");
+    expect_status(mq_redrive(q, id), MQ_FULL, "mq_redrive into a full queue",
+                  "capacity 1 is taken; redrive never blocks");
+    expect_counts(q, 1, 0, 0, 1, "the refused redrive left the dead letter where it was");
+    consume_text(q, "fills the queue", "it was the only ready message");
+    expect_status(mq_redrive(q, id), MQ_OK, "mq_redrive once there is room",
+                  "the dead letter is still there");
+    expect_status(mq_redrive(q, id), MQ_NOT_FOUND, "a second mq_redrive of the same id",
+                  "it is no longer dead");
+    mq_close(q);
+}
+
+Test(level3, dead_letters_do_not_count_toward_the_capacity)
+{
+    wb_manual_clock mc;
+    mq_config cfg = config_on(2, &mc);
+    cfg.max_receives = 1;
+    mq_queue *q = open_queue(&cfg);
+    for (int i = 0; i < 5; i++) {
+        send_text(q, "doomed");
+        mq_message m = receive_text(q, "doomed", "it was just sent");
+        mq_nack(q, m.receipt, "no", NULL);
+        mq_message_free(&m);
+    }
+    expect_counts(q, 0, 0, 0, 5, "five messages died");
+    send_text(q, "a");
+    send_text(q, "b");
+    expect_status(mq_send(q, "c", 1, MQ_NOWAIT, NULL), MQ_FULL, "a third send into capacity 2",
+                  "a and b fill it; the five dead letters are outside the capacity");
+    mq_close(q);
+}
+
+Test(level3, max_receives_zero_never_dead_letters)
+{
+    wb_manual_clock mc;
+    mq_queue *q = retry_queue(0, 3, &mc);
+    send_text(q, "immortal");
+    for (int n = 0; n < 50; n++) {
+        wb_manual_clock_advance(&mc, receive_and_nack(q, "again"));
+    }
+    expect_counts(q, 1, 0, 0, 0, "max_receives 0 means no limit: 50 failures later it is ready");
+    mq_close(q);
+}
+
+Test(level3, a_long_error_is_cut_to_fit_and_null_means_none)
+{
+    wb_manual_clock mc;
+    mq_queue *q = retry_queue(0, 1, &mc);
+    send_text(q, "x");
+    char error[300];
+    memset(error, 'e', sizeof error - 1);
+    error[sizeof error - 1] = '\0';
+    wb_manual_clock_advance(&mc, receive_and_nack(q, error));
+    mq_message m = receive_text(q, "x", "it was retried");
+    cr_assert(strlen(m.last_error) == MQ_ERROR_MAX - 1 &&
+                  strncmp(m.last_error, error, MQ_ERROR_MAX - 1) == 0,
+              "a 299-byte error came back as %zu bytes, expected its first MQ_ERROR_MAX - 1 = %d",
+              strlen(m.last_error), MQ_ERROR_MAX - 1);
+    int64_t delay = 0;
+    expect_status(mq_nack(q, m.receipt, NULL, &delay), MQ_OK, "mq_nack(receipt, NULL error)",
+                  "NULL means no error text");
+    mq_message_free(&m);
+    wb_manual_clock_advance(&mc, delay);
+    m = receive_text(q, "x", "it was retried again");
+    cr_assert(m.last_error[0] == '\0',
+              "after a nack with a NULL error, last_error is %s, "
+              "expected \"\"",
+              wb_q(m.last_error));
+    mq_message_free(&m);
+    mq_close(q);
+}
+
+Test(level3, nacking_a_stale_receipt_changes_nothing)
+{
+    wb_manual_clock mc;
+    mq_queue *q = retry_queue(1, 1, &mc);
+    send_text(q, "x");
+    mq_message m = receive_text(q, "x", "it was sent");
+    ack(q, &m, "its delivery is in flight");
+    expect_status(mq_nack(q, m.receipt, "late", NULL), MQ_STALE, "mq_nack after the ack",
+                  "the delivery was already acknowledged");
+    expect_counts(q, 0, 0, 0, 0, "a stale nack must not dead-letter or bring back anything");
+    mq_message_free(&m);
+    mq_close(q);
+}
+
+Test(level3, open_refuses_a_cap_below_the_base_and_negative_times)
+{
+    mq_queue *q = NULL;
+    mq_config cfg = { .capacity = 4, .backoff_base = WB_SEC, .backoff_cap = WB_MSEC };
+    expect_status(mq_open(&cfg, &q), MQ_INVALID, "mq_open(base 1 s, cap 1 ms)",
+                  "the cap must be at least the base");
+    cfg = (mq_config){ .capacity = 4, .visibility_timeout = -1 };
+    expect_status(mq_open(&cfg, &q), MQ_INVALID, "mq_open(visibility_timeout -1)",
+                  "a negative time makes no sense");
+    cfg = (mq_config){ .capacity = 4, .backoff_base = -1, .backoff_cap = WB_SEC };
+    expect_status(mq_open(&cfg, &q), MQ_INVALID, "mq_open(backoff_base -1)",
+                  "a negative time makes no sense");
+    cr_assert(q == NULL, "a refused mq_open stored a queue in *queue");
+}
