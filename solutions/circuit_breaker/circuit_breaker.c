@@ -215,28 +215,27 @@ cb_status cb_report(cb_breaker *breaker, cb_ticket *ticket, bool ok, int64_t dur
 {
     if (breaker == NULL || ticket == NULL || ticket->generation == 0 || duration < 0)
         return CB_INVALID;
-    cb_breaker *b = breaker;
-    int64_t slow = b->config.slow_call_duration;
+    int64_t slow = breaker->config.slow_call_duration;
     bool failed = !ok || (slow > 0 && duration > slow);
 
-    pthread_mutex_lock(&b->lock);
-    if (ticket->generation > b->generation || b->counts.in_flight == 0) {
-        pthread_mutex_unlock(&b->lock); /* not a ticket this breaker has out */
+    pthread_mutex_lock(&breaker->lock);
+    if (ticket->generation > breaker->generation || breaker->counts.in_flight == 0) {
+        pthread_mutex_unlock(&breaker->lock); /* not a ticket this breaker has out */
         return CB_INVALID;
     }
-    b->counts.in_flight--;
+    breaker->counts.in_flight--;
     cb_status status = CB_STALE;
     /* Only a ticket of the current generation counts. Tickets are never issued
      * while open, so an open breaker sees only stale ones. */
-    if (ticket->generation == b->generation) {
-        if (b->counts.state == CB_CLOSED)
-            record_closed(b, failed);
+    if (ticket->generation == breaker->generation) {
+        if (breaker->counts.state == CB_CLOSED)
+            record_closed(breaker, failed);
         else
-            record_half_open(b, failed);
+            record_half_open(breaker, failed);
         status = CB_OK;
     }
     ticket->generation = 0;
-    pthread_mutex_unlock(&b->lock);
+    pthread_mutex_unlock(&breaker->lock);
     return status;
 }
 

@@ -213,13 +213,13 @@ cb_counts counts_of(cb_breaker *b)
 
 const char *describe(cb_breaker *b)
 {
-    static _Thread_local char text[160];
+    static _Thread_local char text[224];
     cb_counts c;
     if (cb_read_counts(b, &c) != CB_OK)
         return "cb_read_counts failed";
     snprintf(text, sizeof text,
-             "%s, %u consecutive failures, window %u failures of %u calls, %u trials started, "
-             "%u succeeded, %u in flight",
+             "%s; failures in a row %u; window %u failed of %u; trials %u started, %u "
+             "succeeded; in flight %u",
              state_name(c.state), c.consecutive_failures, c.window_failures, c.window_calls,
              c.trials_started, c.trial_successes, c.in_flight);
     return text;

@@ -90,8 +90,9 @@ void expect_state(cb_breaker *b, cb_state want, const char *why);
 /* cb_read_counts, failing the test unless it returns CB_OK. */
 cb_counts counts_of(cb_breaker *b);
 
-/* The breaker's counts as one line, for messages: "OPEN, 0 consecutive
- * failures, window 0/0, trials 0/0, 1 in flight" (a per-thread buffer). */
+/* The breaker's counts as one line, for messages: "OPEN; failures in a row 0;
+ * window 0 failed of 0; trials 0 started, 0 succeeded; in flight 1" (a
+ * per-thread buffer). */
 const char *describe(cb_breaker *b);
 
 /*
