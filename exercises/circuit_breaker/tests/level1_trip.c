@@ -281,9 +281,11 @@ Test(level1, a_ticket_reported_twice_counts_once)
     expect_state(r.b, CB_CLOSED,
                  "one call failed, and its ticket was reported twice: failure_threshold 2 must "
                  "not be reached by counting one failure twice");
-    cr_assert(counts_of(r.b).consecutive_failures == 1,
-              "one failure reported twice, and the counts say %s; expected 1 consecutive "
-              "failure",
+    cb_counts c = counts_of(r.b);
+    cr_assert(c.consecutive_failures == 1 && c.in_flight == 0,
+              "one call failed and its ticket was reported twice, and the counts say %s; "
+              "expected 1 failure in a row and nothing in flight: the refused second report "
+              "must change nothing",
               describe(r.b));
     rig_stop(&r);
 }

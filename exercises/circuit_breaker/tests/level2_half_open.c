@@ -76,6 +76,11 @@ Test(level2, only_half_open_trials_calls_pass)
                  "three trials are already out: a fourth call must wait, with its own answer, "
                  "CB_TOO_MANY_TRIALS, not CB_REJECTED, since the breaker is not open");
     expect_state(r.b, CB_HALF_OPEN, "three trials are out and none has reported yet");
+    cb_counts c = counts_of(r.b);
+    cr_assert(c.trials_started == 3 && c.in_flight == 3,
+              "three trials let through and a fourth call refused, and the counts say %s; "
+              "expected 3 trials started and 3 in flight: a refused call is not a trial",
+              describe(r.b));
     rig_stop(&r);
 }
 
