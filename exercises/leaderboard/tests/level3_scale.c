@@ -1,0 +1,387 @@
+/*
+ * Level 3, scale and concurrency: a million members, then many threads on one
+ * board. Every call must act as if it ran alone: a page is one consistent
+ * view, no increment is lost, no member is removed twice. A missing lock shows
+ * here only sometimes; `make race` (ThreadSanitizer) shows it every time, with
+ * the two lines that race. Run alone with `make test LEVEL=3`.
+ *
+ * Under ThreadSanitizer and valgrind, which run code 10 to 50 times slower,
+ * the sizes shrink sixteenfold (see scaled() in lb_test.h); what is checked
+ * stays the same.
+ */
+#include <math.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lb_test.h"
+
+WB_LEVEL(3);
+
+/* ---- a million members ---- */
+
+/*
+ * Member i ("m0000042" for i = 42) gets the score floor(perm(i) / 2), where
+ * perm shuffles 0 .. n-1 inside each block of 1,024: scores 0 .. n/2 - 1
+ * each belong to exactly two members, every rank can be worked out without
+ * sorting, and the members are added in an order scrambled within each
+ * block. (A board of a million in a fully random order spends its time
+ * waiting on memory, seconds under the sanitizers; level 2 checks random
+ * orders at 20,000 members.)
+ */
+enum { BLOCK = 1024, SHUFFLE = 7919 };
+
+struct million {
+    uint64_t n;       /* a multiple of BLOCK */
+    uint64_t inverse; /* SHUFFLE * inverse = 1 modulo BLOCK */
+};
+
+static uint64_t perm(const struct million *m, uint64_t i)
+{
+    (void)m;
+    return (i & ~(uint64_t)(BLOCK - 1)) | ((i * SHUFFLE) & (BLOCK - 1));
+}
+
+static uint64_t unperm(const struct million *m, uint64_t v)
+{
+    return (v & ~(uint64_t)(BLOCK - 1)) | ((v * m->inverse) & (BLOCK - 1));
+}
+
+/* The inverse of a modulo n, by the extended Euclidean algorithm (a and n coprime). */
+static uint64_t inverse_mod(uint64_t a, uint64_t n)
+{
+    int64_t t = 0, new_t = 1, r = (int64_t)n, new_r = (int64_t)(a % n);
+    while (new_r != 0) {
+        int64_t q = r / new_r, tmp = t - q * new_t;
+        t = new_t, new_t = tmp;
+        tmp = r - q * new_r;
+        r = new_r, new_r = tmp;
+    }
+    return (uint64_t)(t < 0 ? t + (int64_t)n : t);
+}
+
+static void million_member(char *out, size_t size, uint64_t i)
+{
+    snprintf(out, size, "m%07llu", (unsigned long long)i);
+}
+
+/* The rank of member i while only the members scoring below `scores` are on the board. */
+static size_t million_rank(const struct million *m, uint64_t i, uint64_t scores)
+{
+    uint64_t v = perm(m, i), score = v / 2;
+    uint64_t partner = unperm(m, v ^ 1); /* the other member with the same score */
+    return (size_t)(2 * (scores - 1 - score) + (i > partner ? 0 : 1));
+}
+
+static void expect_million_ranks(lb_board *b, const struct million *m, uint64_t scores, wb_rng *rng,
+                                 const char *why)
+{
+    char member[32];
+    for (int k = 0; k < 2000; k++) {
+        uint64_t i = unperm(m, wb_rng_below(rng, 2 * scores));
+        million_member(member, sizeof member, i);
+        expect_rank(b, member, million_rank(m, i, scores), why);
+    }
+}
+
+Test(level3, a_million_members_rank_exactly)
+{
+    struct million m = { scaled(1 << 20), inverse_mod(SHUFFLE, BLOCK) };
+    lb_board *b = new_board(5);
+    char member[32], why[200];
+    for (uint64_t i = 0; i < m.n; i++) {
+        million_member(member, sizeof member, i);
+        lb_status s = lb_add(b, member, (double)(perm(&m, i) / 2), 0, NULL);
+        if (s != LB_OK)
+            cr_assert_fail("lb_add(%s) returned %s while adding %llu members, expected LB_OK",
+                           wb_q(member), status_name(s), (unsigned long long)m.n);
+    }
+    expect_len(b, m.n, "every member was added once");
+    snprintf(why, sizeof why, "%llu members, two per score from 0 to %llu", (unsigned long long)m.n,
+             (unsigned long long)(m.n / 2 - 1));
+    wb_rng rng;
+    wb_rng_seed(&rng, 6);
+    expect_million_ranks(b, &m, m.n / 2, &rng, why);
+    expect_count(b, 10, 19, 20, "scores 10 .. 19 have two members each");
+
+    /* Remove the top half: every remaining rank moves up by n / 2. */
+    for (uint64_t v = m.n / 2; v < m.n; v++) {
+        million_member(member, sizeof member, unperm(&m, v));
+        lb_status s = lb_remove(b, member);
+        if (s != LB_OK)
+            cr_assert_fail("lb_remove(%s) returned %s, expected LB_OK: it was added", wb_q(member),
+                           status_name(s));
+    }
+    expect_len(b, m.n / 2, "the members of the top half of the scores were removed");
+    snprintf(why, sizeof why, "the %llu members scoring %llu or more were removed from %llu",
+             (unsigned long long)(m.n / 2), (unsigned long long)(m.n / 4), (unsigned long long)m.n);
+    expect_million_ranks(b, &m, m.n / 4, &rng, why);
+    lb_destroy(b);
+}
+
+/* ---- one writer, many readers ---- */
+
+/*
+ * Scores that check themselves: member mi only ever has a score whose
+ * remainder modulo 10,000 is i. A reader that sees member mi with another
+ * score saw a half-written node, or a member with another's score.
+ */
+enum { UNIVERSE = 2000, READERS = 7, MOD = 10000 };
+
+static double own_score(size_t i, int64_t k)
+{
+    return (double)(k * MOD + (int64_t)i);
+}
+
+static char *check_row(const struct row *r, size_t want_rank)
+{
+    size_t i = strtoul(r->member + 1, NULL, 10);
+    double rest = fmod(r->score, MOD);
+    if (r->member[0] != 'm' || i >= UNIVERSE || (rest < 0 ? rest + MOD : rest) != (double)i)
+        return wb_strdupf("a visitor was handed %s with score %s, which was never written: "
+                          "member mi only ever gets scores k * 10000 + i",
+                          wb_q(r->member), score_text(r->score));
+    if (r->rank != want_rank)
+        return wb_strdupf("a visitor was handed rank %zu where rank %zu was due: the ranks of "
+                          "one page follow each other",
+                          r->rank, want_rank);
+    return NULL;
+}
+
+/* NULL if the page is one consistent view: ranks in a row, order strict, scores well formed. */
+static char *check_page(const struct page *p, size_t first, const char *call)
+{
+    for (size_t k = 0; k < p->n; k++) {
+        char *problem = check_row(&p->rows[k], first + k);
+        if (problem != NULL)
+            return problem;
+        if (k == 0)
+            continue;
+        const struct row *a = &p->rows[k - 1], *b = &p->rows[k];
+        if (a->score < b->score || (a->score == b->score && strcmp(a->member, b->member) <= 0))
+            return wb_strdupf("%s visited %s: %s %s ranks before %s %s, out of order, while a "
+                              "writer was changing scores (a page must be one consistent view)",
+                              call, page_text(p), wb_q(a->member), score_text(a->score),
+                              wb_q(b->member), score_text(b->score));
+    }
+    return NULL;
+}
+
+struct readers_writer {
+    lb_board *board;
+    size_t writes;
+    atomic_int writer_done;
+};
+
+/* The writer's calls, from a seed; the test replays them on a model afterwards. */
+static void writer_step(wb_rng *rng, lb_board *b, struct model *m)
+{
+    size_t i = wb_rng_below(rng, UNIVERSE);
+    int64_t k = (int64_t)wb_rng_below(rng, 200) - 100;
+    switch (wb_rng_below(rng, 4)) {
+    case 0:
+    case 1:
+        if (b != NULL)
+            lb_add(b, model_member(i), own_score(i, k), 0, NULL);
+        if (m != NULL)
+            model_add(m, i, own_score(i, k));
+        break;
+    case 2: /* LB_XX: a missing member would start at 0 and lose its remainder i */
+        if (b != NULL)
+            lb_incr(b, model_member(i), (double)(k * MOD), LB_XX, NULL, NULL);
+        if (m != NULL && m->present[i])
+            model_incr(m, i, (double)(k * MOD));
+        break;
+    default:
+        if (b != NULL)
+            lb_remove(b, model_member(i));
+        if (m != NULL)
+            model_remove(m, i);
+    }
+}
+
+static char *read_consistently(struct readers_writer *rw, wb_rng *rng)
+{
+    struct page p = { 0 };
+    size_t offset = wb_rng_below(rng, UNIVERSE);
+    lb_range(rw->board, offset, 20, collect, &p);
+    char *problem = check_page(&p, offset, "lb_range(offset, 20)");
+    page_clear(&p);
+    if (problem != NULL)
+        return problem;
+    const char *member = model_member(wb_rng_below(rng, UNIVERSE));
+    size_t rank = 0;
+    if (lb_around(rw->board, member, 3, collect, &p) == LB_OK)
+        problem = p.n == 0 ? wb_strdupf("lb_around(%s, 3) returned LB_OK but visited nobody",
+                                        wb_q(member))
+                           : check_page(&p, p.rows[0].rank, "lb_around(member, 3)");
+    page_clear(&p);
+    if (problem == NULL && lb_rank(rw->board, member, &rank) == LB_OK && rank >= UNIVERSE)
+        problem = wb_strdupf("lb_rank(%s) gave %zu on a board that never holds more than %d "
+                             "members",
+                             wb_q(member), rank, UNIVERSE);
+    return problem;
+}
+
+static char *read_or_write(int t, void *ctx)
+{
+    struct readers_writer *rw = ctx;
+    wb_rng rng;
+    if (t == 0) { /* the writer */
+        wb_rng_seed(&rng, 50);
+        for (size_t w = 0; w < rw->writes; w++)
+            writer_step(&rng, rw->board, NULL);
+        atomic_store(&rw->writer_done, 1);
+        return NULL;
+    }
+    wb_rng_seed(&rng, 100 + (uint64_t)t);
+    for (int n = 0; n < 200 || !atomic_load(&rw->writer_done); n++) {
+        char *problem = read_consistently(rw, &rng);
+        if (problem != NULL)
+            return problem;
+    }
+    return NULL;
+}
+
+Test(level3, readers_see_consistent_pages_while_a_writer_changes_scores)
+{
+    struct model m;
+    model_init(&m, UNIVERSE);
+    struct readers_writer rw = { .board = new_board(7), .writes = scaled(20000) };
+    for (size_t i = 0; i < UNIVERSE; i++) {
+        add(rw.board, model_member(i), own_score(i, 0));
+        model_add(&m, i, own_score(i, 0));
+    }
+    wb_run_threads(1 + READERS, read_or_write, &rw,
+                   "one writer adding, incrementing and removing while 7 readers read pages");
+    wb_rng rng;
+    wb_rng_seed(&rng, 50);
+    for (size_t w = 0; w < rw.writes; w++)
+        writer_step(&rng, NULL, &m);
+    expect_board_matches_model(rw.board, &m,
+                               "the writer's seeded calls, replayed one by one on a model "
+                               "after the threads finished, must give the same board");
+    model_free(&m);
+    lb_destroy(rw.board);
+}
+
+/* ---- many writers ---- */
+
+enum { WRITERS = 8, HOT = 10, INCRS = 2000 };
+
+struct incr_ctx {
+    lb_board *board;
+};
+
+static char *increment_hot_members(int t, void *ctx)
+{
+    struct incr_ctx *c = ctx;
+    double last[HOT];
+    for (int h = 0; h < HOT; h++)
+        last[h] = -1;
+    for (int i = 0; i < INCRS; i++) {
+        int h = (i + t) % HOT;
+        double score = -1;
+        lb_status s = lb_incr(c->board, model_member((size_t)h), 1, 0, &score, NULL);
+        if (s != LB_OK)
+            return wb_strdupf("lb_incr(%s, 1) returned %s", wb_q(model_member((size_t)h)),
+                              status_name(s));
+        if (score <= last[h])
+            return wb_strdupf("lb_incr(%s, 1) gave %s after it had given %s to this thread: "
+                              "scores that only ever go up went down",
+                              wb_q(model_member((size_t)h)), score_text(score),
+                              score_text(last[h]));
+        last[h] = score;
+    }
+    return NULL;
+}
+
+Test(level3, increments_from_many_threads_are_never_lost)
+{
+    struct incr_ctx c = { new_board(8) };
+    wb_run_threads(WRITERS, increment_hot_members, &c,
+                   "8 threads each incrementing 10 shared members 2,000 times by 1");
+    for (size_t h = 0; h < HOT; h++)
+        expect_score(c.board, model_member(h), WRITERS * INCRS / HOT,
+                     "8 threads made 16,000 increments of 1 spread evenly over 10 members, "
+                     "all starting missing (0): a lower score means increments were lost to a "
+                     "race between reading the old score and writing the new one");
+    expect_len(c.board, HOT, "only 10 members were ever incremented");
+    lb_destroy(c.board);
+}
+
+struct distinct_ctx {
+    lb_board *board;
+    size_t per_thread;
+};
+
+static char *add_own_members(int t, void *ctx)
+{
+    struct distinct_ctx *c = ctx;
+    for (size_t k = 0; k < c->per_thread; k++) {
+        size_t i = (size_t)t * c->per_thread + k;
+        lb_status s = lb_add(c->board, model_member(i), (double)(i % 1000), 0, NULL);
+        if (s != LB_OK)
+            return wb_strdupf("lb_add(%s) returned %s", wb_q(model_member(i)), status_name(s));
+    }
+    return NULL;
+}
+
+Test(level3, adds_of_distinct_members_from_many_threads_all_land)
+{
+    struct distinct_ctx c = { new_board(9), scaled(25000) / 10 };
+    wb_run_threads(WRITERS, add_own_members, &c, "8 threads each adding members of their own");
+    struct model m;
+    model_init(&m, WRITERS * c.per_thread);
+    for (size_t i = 0; i < m.size; i++)
+        model_add(&m, i, (double)(i % 1000));
+    expect_board_matches_model(c.board, &m,
+                               "8 threads added different members at once: every one must be "
+                               "on the board, at its rank, with the spans all right");
+    model_free(&m);
+    lb_destroy(c.board);
+}
+
+enum { DOOMED = 2000 };
+
+struct remove_ctx {
+    lb_board *board;
+    int removed[WRITERS]; /* LB_OK answers each thread got; each writes only its own */
+};
+
+static char *remove_everyone(int t, void *ctx)
+{
+    struct remove_ctx *c = ctx;
+    for (int k = 0; k < DOOMED; k++) {
+        size_t i = (size_t)(k + t * (DOOMED / WRITERS)) % DOOMED; /* they collide all the way */
+        lb_status s = lb_remove(c->board, model_member(i));
+        if (s == LB_OK)
+            c->removed[t]++;
+        else if (s != LB_NOT_FOUND)
+            return wb_strdupf("lb_remove(%s) returned %s", wb_q(model_member(i)), status_name(s));
+    }
+    return NULL;
+}
+
+Test(level3, racing_removes_remove_each_member_exactly_once)
+{
+    static struct remove_ctx c;
+    c.board = new_board(10);
+    for (size_t i = 0; i < DOOMED; i++)
+        add(c.board, model_member(i), (double)(i % 50));
+    wb_run_threads(WRITERS, remove_everyone, &c, "8 threads each removing all 2,000 members");
+    int total = 0;
+    for (int t = 0; t < WRITERS; t++)
+        total += c.removed[t];
+    cr_assert(total == DOOMED,
+              "8 threads raced to remove the same 2,000 members and got LB_OK %d times in all, "
+              "expected exactly 2,000: each member is removed by exactly one thread (more means "
+              "a double remove, which frees a node twice)",
+              total);
+    expect_len(c.board, 0, "every member was removed");
+    struct page p = { 0 };
+    size_t n = lb_range(c.board, 0, SIZE_MAX, collect, &p);
+    cr_assert(n == 0, "lb_range of the emptied board visited %s", page_text(&p));
+    lb_destroy(c.board);
+}
