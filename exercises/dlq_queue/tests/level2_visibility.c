@@ -255,6 +255,26 @@ Test(level2, a_timed_out_message_is_ready_from_its_deadline_in_time_order)
     mq_close(q);
 }
 
+Test(level2, timed_out_messages_come_back_in_the_order_of_their_deadlines)
+{
+    wb_manual_clock mc;
+    mq_queue *q = visibility_queue(8, &mc);
+    send_text(q, "a");
+    send_text(q, "b");
+    mq_message a = receive_text(q, "a", "sent first");
+    mq_message b = receive_text(q, "b", "sent second");
+    expect_status(mq_extend(q, a.receipt, 60 * WB_SEC), MQ_OK, "mq_extend(a, 60 s)",
+                  "a is in flight");
+    wb_manual_clock_advance(&mc, 90 * WB_SEC); /* both deadlines (b at 30 s, a at 60 s) passed */
+    consume_text(q, "b",
+                 "b timed out at 30 s and a at 60 s; both are ready again, and b has been ready "
+                 "longer, though a has the lower id and the queue noticed both at the same call");
+    consume_text(q, "a", "it timed out second");
+    mq_message_free(&a);
+    mq_message_free(&b);
+    mq_close(q);
+}
+
 Test(level2, the_visibility_timeout_defaults_to_thirty_seconds)
 {
     wb_manual_clock mc;
@@ -292,7 +312,7 @@ static char *wait_or_move_time(int t, void *ctx)
         return NULL;
     }
     char *problem = await_blocked(w->q, 0, 1);
-    wb_manual_clock_advance(w->mc, VISIBILITY); /* no send, no ack: only time passes */
+    wb_manual_clock_advance(w->mc, VISIBILITY + WB_SEC); /* no send, no ack: only time passes */
     return problem;
 }
 
