@@ -34,7 +34,8 @@
 typedef struct lb_board lb_board;
 
 /* Every function that can fail returns one of these. After any status but
- * LB_OK the board is exactly as it was before the call. */
+ * LB_OK the board is exactly as it was before the call, and the function has
+ * written nothing through its output pointers. */
 typedef enum lb_status {
     LB_OK = 0,       /* done */
     LB_NOT_FOUND,    /* the member is not on the board */
