@@ -8,6 +8,7 @@
 #include "report.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "latency.h"
@@ -210,13 +211,21 @@ static void json_string(FILE *out, const char *s)
     fputc('"', out);
 }
 
-/* A number as JSON: every digit a double holds, so scripts get the exact value. */
+/* A number as JSON: the shortest form that reads back as exactly the same
+ * double (0.8, not 0.80000000000000004), so scripts get the exact value. */
 static void json_number(FILE *out, double v)
 {
-    if (isfinite(v))
-        fprintf(out, "%.17g", v);
-    else
+    char text[32];
+    if (!isfinite(v)) {
         fprintf(out, "null");
+        return;
+    }
+    for (int digits = 15; digits <= 17; digits++) {
+        snprintf(text, sizeof text, "%.*g", digits, v);
+        if (strtod(text, NULL) == v)
+            break;
+    }
+    fprintf(out, "%s", text);
 }
 
 static const char *unit_name(est_kind kind)
