@@ -267,8 +267,12 @@ void kv_server_stop(kv_server *server);
  * connection has an input buffer (bytes read, not yet a whole command) and an
  * output buffer (replies not yet written). A client that sends commands but
  * does not read the replies must not slow the others down: the server writes
- * what the socket takes and moves on, and if that client's unsent replies
- * grow past config.max_output bytes, the server closes its connection.
+ * what the socket takes and moves on. It keeps executing what that client
+ * sent, and if the client's unsent replies grow past config.max_output bytes
+ * (counting only what the socket did not take), the server cuts it off at
+ * once: it resets the connection (SO_LINGER with a zero timeout, then close),
+ * which drops the queued replies and tells the client right away, where a
+ * plain close would leave megabytes queued behind the FIN.
  */
 
 /* ---- Level 5: graceful shutdown ----------------------------------------- */

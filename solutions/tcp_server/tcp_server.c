@@ -858,7 +858,9 @@ static bool loop_serve(struct loop *loop, struct loop_conn *c)
             return false;
         if (!over)
             return true;
-        if (unsent(&c->s) > limit) {
+        if (unsent(&c->s) > limit) { /* reset, dropping what the kernel still holds */
+            struct linger reset = { .l_onoff = 1, .l_linger = 0 };
+            setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
             loop_close(loop, c);
             return false;
         }

@@ -184,6 +184,13 @@ void expect_parse_error(kv_protocol protocol, const void *input, size_t len, con
 
 /* ---- servers ---- */
 
+static int64_t now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
 int wait_ms(void)
 {
     const char *env = getenv("WB_TIMEOUT");
@@ -367,6 +374,22 @@ size_t read_until_closed(int fd, void *buf, size_t cap, bool *closed)
     return total;
 }
 
+bool await_hangup(int fd)
+{
+    struct pollfd p = { .fd = fd, .events = POLLRDHUP };
+    int64_t deadline = now_ms() + wait_ms();
+    for (;;) {
+        int left = (int)(deadline - now_ms());
+        if (left <= 0)
+            return false;
+        int n = poll(&p, 1, left);
+        if (n > 0 && (p.revents & (POLLHUP | POLLERR | POLLRDHUP)))
+            return true;
+        if (n < 0 && errno != EINTR)
+            return false;
+    }
+}
+
 void expect_closed(int fd, const char *rest, const char *why)
 {
     char got[4096];
@@ -404,13 +427,6 @@ void need_program(const char *program, const char *package)
     }
     wb_skip("%s is not installed, so this test cannot run it: sudo apt-get install -y %s", program,
             package);
-}
-
-static int64_t now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
 /* Reads what is there into out (cap bytes; the rest is dropped); false at end of stream. */

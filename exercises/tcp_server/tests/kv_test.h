@@ -103,6 +103,10 @@ void roundtrip_bytes(int fd, const void *request, size_t request_len, const void
  */
 size_t read_until_closed(int fd, void *buf, size_t cap, bool *closed);
 
+/* Waits up to wait_ms, without reading, for the server to reset the connection (or hang
+ * it up); true if it did. */
+bool await_hangup(int fd);
+
 /* The server must close the connection with nothing more (or exactly `rest`) before. */
 void expect_closed(int fd, const char *rest, const char *why);
 

@@ -281,9 +281,14 @@ Test(level1, a_multibulk_count_too_large_is_an_error_not_an_overflow)
     expect_parse_error(KV_RESP, "*1025\r\n", 7, message,
                        "1025 arguments is more than KV_MAX_ARGS (1024)");
     expect_parse_error(KV_RESP, "*99999999999999999999\r\n", 23, message,
-                       "a count beyond 64 bits must be refused, not wrapped around into a "
-                       "small number (make memcheck shows a signed overflow as undefined "
-                       "behaviour)");
+                       "a count beyond 64 bits must be refused, not wrapped around (make "
+                       "memcheck reports a signed overflow as undefined behaviour)");
+    expect_parse_error(KV_RESP, "*18446744073709551617\r\n", 23, message,
+                       "2^64 + 1 wraps around to 1 in a 64-bit counter that overflows: a "
+                       "parser must stop accumulating digits once the number is too large");
+    expect_parse_error(KV_RESP, "*1\r\n$18446744073709551619\r\nabc\r\n", 32,
+                       "Protocol error: invalid bulk length",
+                       "2^64 + 3 as a bulk length must not wrap around to 3");
 }
 
 Test(level1, an_argument_without_a_dollar_is_an_error)
