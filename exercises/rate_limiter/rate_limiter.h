@@ -73,8 +73,9 @@ void rl_destroy(rl_limiter *limiter);
 
 /*
  * Decides a request for n units now: RL_ALLOWED (the units are taken),
- * RL_DENIED (nothing is taken), or RL_INVALID for a NULL limiter. Works for
- * every kind of limiter in this header. O(1), and O(n) for the sliding log.
+ * RL_DENIED (nothing is taken), or RL_INVALID for a NULL limiter, whatever
+ * n is. Works for every kind of limiter in this header. O(1), and O(n) for
+ * the sliding log.
  */
 rl_status rl_allow(rl_limiter *limiter, uint32_t n);
 
@@ -160,11 +161,12 @@ typedef struct rl_config {
 typedef struct rl_keyed rl_keyed;
 
 /*
- * Creates an empty table that tracks at most `max_keys` keys. Window grids
- * start at the creation of the table, the same for every key. Copies the
- * config. Returns NULL if config is NULL or invalid for its algorithm (as the
- * matching constructor would refuse it, or an unknown algorithm), max_keys
- * is 0, or memory runs out.
+ * Creates an empty table that tracks at most `max_keys` keys. The table has
+ * one time for all its keys (the latest reading it has acted on, see "Time"
+ * above), and window grids start at its creation, the same for every key,
+ * whenever the key first asks. Copies the config. Returns NULL if config is
+ * NULL or invalid for its algorithm (as the matching constructor would
+ * refuse it, or an unknown algorithm), max_keys is 0, or memory runs out.
  */
 rl_keyed *rl_keyed_create(const rl_config *config, size_t max_keys, const wb_clock *clock);
 
@@ -178,8 +180,8 @@ void rl_keyed_destroy(rl_keyed *keyed);
  * or, for a key not tracked yet, RL_FULL when max_keys keys are tracked and
  * none of them is idle, or RL_NO_MEMORY. A request that takes nothing (n == 0,
  * or n > limit) is answered without tracking the key, so it is never FULL.
- * RL_INVALID for a NULL table or key. O(1) on average, plus the idle keys it
- * reclaims.
+ * RL_INVALID for a NULL table or key, whatever n is. O(1) on average, plus
+ * the idle keys it reclaims.
  */
 rl_status rl_keyed_allow(rl_keyed *keyed, const char *key, uint32_t n);
 

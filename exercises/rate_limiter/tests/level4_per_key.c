@@ -271,7 +271,8 @@ Test(level4, idle_keys_make_room_for_new_ones)
     expect_key(k, "a", 1, RL_ALLOWED, "a new key, 1 of 3 slots");
     expect_key(k, "b", 1, RL_ALLOWED, "a new key, 2 of 3 slots");
     expect_key(k, "c", 1, RL_ALLOWED, "a new key, 3 of 3 slots");
-    expect_key(k, "d", 1, RL_FULL, "3 slots, 3 active keys");
+    expect_key(k, "d", 1, RL_FULL,
+               "max_keys 3, and a, b and c each took their only token: all three are active");
     advance(&mc, 250 * WB_MSEC + US);
     expect_key(k, "d", 1, RL_ALLOWED,
                "250 ms later a, b and c are full again at 4 tokens/s, so idle: the table must "

@@ -47,6 +47,17 @@ static char *text_buffer(void)
     return buffers[next++ % 4];
 }
 
+/* v / unit with its decimals, trailing zeros dropped: 250001000 ns in ms is "250.001". */
+static void decimal(char *out, uint64_t v, uint64_t unit, int digits, const char *name,
+                    const char *sign)
+{
+    char frac[16];
+    snprintf(frac, sizeof frac, "%0*" PRIu64, digits, v % unit);
+    for (int i = digits - 1; i > 0 && frac[i] == '0'; i--)
+        frac[i] = '\0';
+    snprintf(out, 48, "%s%" PRIu64 ".%s %s", sign, v / unit, frac, name);
+}
+
 const char *duration_text(int64_t ns)
 {
     char *out = text_buffer();
@@ -56,8 +67,12 @@ const char *duration_text(int64_t ns)
         snprintf(out, 48, "%s%" PRIu64 " s", sign, v / UINT64_C(1000000000));
     else if (v != 0 && v % UINT64_C(1000000) == 0)
         snprintf(out, 48, "%s%" PRIu64 " ms", sign, v / UINT64_C(1000000));
-    else if (v != 0 && v % UINT64_C(1000) == 0)
-        snprintf(out, 48, "%s%" PRIu64 " us", sign, v / UINT64_C(1000));
+    else if (v >= UINT64_C(1000000))
+        decimal(out, v, UINT64_C(1000000), 6, "ms", sign);
+    else if (v >= 1000 && v % 1000 == 0)
+        snprintf(out, 48, "%s%" PRIu64 " us", sign, v / 1000);
+    else if (v >= 1000)
+        decimal(out, v, 1000, 3, "us", sign);
     else
         snprintf(out, 48, "%s%" PRIu64 " ns", sign, v);
     return out;
