@@ -309,8 +309,6 @@ uint32_t rl_remaining(rl_limiter *limiter)
 
 /* ---- many keys: the table ----------------------------------------------------------- */
 
-#define NOT_IN_HEAP SIZE_MAX
-
 /*
  * One allocation per key: the bookkeeping, the state, the log's stamps (if
  * any), then the key and its NUL.
