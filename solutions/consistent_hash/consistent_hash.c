@@ -24,7 +24,6 @@
 #include <string.h>
 
 struct node {
-    unsigned weight;
     size_t points; /* weight * points_per_node */
     char name[];   /* 1 .. RING_NAME_MAX - 1 bytes and a NUL */
 };
@@ -229,13 +228,12 @@ void ring_destroy(ring *r)
 }
 
 /* A new node, not yet on any ring; NULL if memory runs out. */
-static struct node *new_node(const char *name, unsigned weight, size_t points)
+static struct node *new_node(const char *name, size_t points)
 {
     size_t len = strlen(name);
     struct node *n = malloc(sizeof *n + len + 1);
     if (n == NULL)
         return NULL;
-    n->weight = weight;
     n->points = points;
     memcpy(n->name, name, len + 1);
     return n;
@@ -270,7 +268,7 @@ ring_status ring_add(ring *r, const char *node, unsigned weight)
         return RING_INVALID;
 
     /* Hash and sort the new points before taking the lock: lookups go on meanwhile. */
-    struct node *n = new_node(node, weight, (size_t)points);
+    struct node *n = new_node(node, (size_t)points);
     uint64_t *placed = n != NULL ? place_points(n) : NULL;
     if (placed == NULL) {
         free(n);

@@ -202,6 +202,40 @@ Test(level1, a_key_exactly_on_a_point_belongs_to_that_points_node)
     ring_destroy(t.r);
 }
 
+/*
+ * "n9766eb2ea59b3061#0" and "ne648ebfe2ace30b8#0" have the same 64-bit FNV-1a,
+ * 0xad72cede6b012133, so the same ring_hash, 0xf597ad95766026db: nodes of those
+ * names have their point 0 at one position. (A pair like this takes about 2^32
+ * hashes to find; it was found once, with a parallel collision search.)
+ */
+Test(level1, two_points_at_one_position_go_to_the_smaller_name_first)
+{
+    static const char *const smaller = "n9766eb2ea59b3061", *larger = "ne648ebfe2ace30b8";
+    const char *key = "n9766eb2ea59b3061#0"; /* exactly on both points */
+    uint64_t pos = doc_point_pos(smaller, 0);
+    cr_assert(pos == doc_point_pos(larger, 0), "the test's two names do not collide (a bug in "
+                                               "the test)");
+    char why[300];
+    for (int larger_first = 0; larger_first < 2; larger_first++) {
+        ring *r = new_ring(1);
+        add_node(r, "alpha", 1);
+        add_node(r, larger_first ? larger : smaller, 1);
+        add_node(r, larger_first ? smaller : larger, 1);
+        snprintf(why, sizeof why,
+                 "%s and %s (added %s) both have their point at 0x%016llx, where the key sits; "
+                 "the header breaks the tie by name, so %s's point comes first, whatever the "
+                 "order of arrival",
+                 smaller, larger, larger_first ? "in that order reversed" : "in that order",
+                 (unsigned long long)pos, smaller);
+        expect_owner(r, key, smaller, why);
+        remove_node(r, smaller);
+        expect_owner(r, key, larger,
+                     "the node of the smaller name was removed; the other point at the same "
+                     "position is now the first at or after the key");
+        ring_destroy(r);
+    }
+}
+
 Test(level1, every_key_gets_the_owner_the_placement_gives)
 {
     ring *r = new_ring(1);

@@ -194,7 +194,7 @@ enum { WATCHED = 256, READERS = 3, LOOKUPS = 3000, CHANGES = 10 };
 
 struct churn {
     ring *r;
-    char key[WATCHED][16];
+    char key[WATCHED][24];
     char before[WATCHED][RING_NAME_MAX]; /* the owner with node-0 .. node-9 */
     char after[WATCHED][RING_NAME_MAX];  /* the owner with node-10 added */
 };
