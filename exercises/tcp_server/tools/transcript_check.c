@@ -4,7 +4,8 @@
  * one the tests expect. `make check` runs it (harness/checks/tcp_server-redis.sh),
  * so that "byte for byte as Redis sends it" stays true when Redis changes.
  *
- *     transcript_check PORT      (a redis-server on 127.0.0.1:PORT, which it empties)
+ *     transcript_check PORT        (a redis-server on 127.0.0.1:PORT, which it empties)
+ *     transcript_check /PATH       (a redis-server on that unix socket)
  *
  * Exit status 0 when every reply matches, 1 when one differs, 2 on errors.
  */
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 /* Prints bytes as a C literal. */
@@ -77,17 +79,34 @@ static int check(int fd, const char *where, const char *request, const char *wan
     return 1;
 }
 
+/* A connection to 127.0.0.1:port, or to the unix socket at a path starting with '/'. */
+static int connect_to(const char *where)
+{
+    if (where[0] == '/') {
+        struct sockaddr_un addr = { .sun_family = AF_UNIX };
+        snprintf(addr.sun_path, sizeof addr.sun_path, "%s", where);
+        int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+        if (fd >= 0 && connect(fd, (struct sockaddr *)&addr, sizeof addr) == 0)
+            return fd;
+        return -1;
+    }
+    struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(where)) };
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd >= 0 && connect(fd, (struct sockaddr *)&addr, sizeof addr) == 0)
+        return fd;
+    return -1;
+}
+
 int main(int argc, char **argv)
 {
-    if (argc != 2 || atoi(argv[1]) <= 0) {
-        fprintf(stderr, "usage: %s PORT (of a redis-server it may empty)\n", argv[0]);
+    if (argc != 2 || (argv[1][0] != '/' && atoi(argv[1]) <= 0)) {
+        fprintf(stderr, "usage: %s PORT|/SOCKET (of a redis-server it may empty)\n", argv[0]);
         return 2;
     }
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(argv[1])) };
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
-        perror("connect");
+    int fd = connect_to(argv[1]);
+    if (fd < 0) {
+        perror(argv[1]);
         return 2;
     }
     int differ = 0, steps = 0;
