@@ -34,14 +34,14 @@ static int finished(const cli_io *io)
 
 static void help(FILE *out)
 {
-    fprintf(out, "capacity: back-of-the-envelope estimates, with every step shown\n\n"
-                 "  capacity --dau 10M [flags]                estimate from your own numbers\n"
-                 "  capacity scenario [NAME] [flags]          start from a classic design "
-                 "(no NAME: list them)\n"
-                 "  capacity latency [--json]                 latency numbers every engineer "
-                 "should know\n"
-                 "  capacity quiz [--seed N] [--scenario NAME]  practise: within 2x passes\n\n"
-                 "Inputs (defaults: the classic example, 10 reads and 1 write per user a day):\n");
+    fprintf(out,
+            "capacity: back-of-the-envelope estimates, with every step shown\n\n"
+            "  capacity --dau 10M [flags]                  estimate from your own numbers\n"
+            "  capacity scenario [NAME] [flags]            a classic design (no NAME: the list)\n"
+            "  capacity latency [--json]                   the latency numbers, with their years\n"
+            "  capacity quiz [--seed N] [--scenario NAME]  practise: answers within 2x pass\n"
+            "                                              (--units, --sig-figs work there too)\n\n"
+            "Inputs (defaults: the classic example, 10 reads and 1 write per user a day):\n");
     flag_usage(out, FLAG_ESTIMATE);
     fprintf(out, "\nOutput:\n");
     flag_usage(out, FLAG_OUTPUT | FLAG_JSON);
@@ -135,6 +135,8 @@ static int quiz_command(int argc, const char *const *argv, const cli_io *io)
         .seed = fs.seed_given ? fs.seed : io->default_seed,
         .scenario = fs.scenario,
         .figures = fs.figures,
+        .units_given = fs.units_forced != 0,
+        .units = fs.units_forced == 2 ? NUM_BINARY : NUM_DECIMAL,
     };
     if (quiz_run(io->in, io->out, &o, NULL) != QUIZ_OK) {
         fprintf(io->err, "capacity: the quiz's scenario could not be loaded\n");

@@ -206,8 +206,10 @@ quiz_status quiz_run(FILE *in, FILE *out, const quiz_options *options, quiz_scor
     /* The scenarios' flags are valid (the tests prove it), so these succeed. */
     if (flag_apply_scenario(&fs, s, error, sizeof error) != FLAG_OK ||
         flag_finish(&fs, true, error, sizeof error) != FLAG_OK ||
-        est_compute(&fs.inputs, fs.units, &r) != EST_OK)
+        est_compute(&fs.inputs, options->units_given ? options->units : fs.units, &r) != EST_OK)
         return QUIZ_BROKEN_SCENARIO;
+    if (options->units_given)
+        fs.units = options->units;
 
     quiz_score got = { .questions = QUESTION_COUNT };
     char *line = NULL;

@@ -12,10 +12,14 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "number.h"
+
 typedef struct quiz_options {
     uint64_t seed; /* picks the scenario when `scenario` is NULL; shown so a quiz can be repeated */
     const char *scenario; /* a scenario's name, or NULL for the seed's choice */
     int figures;          /* significant figures of the spoken answers, 1 to 6 */
+    bool units_given;     /* show sizes in `units`; if false, in the scenario's own */
+    num_system units;
 } quiz_options;
 
 typedef struct quiz_score {

@@ -100,6 +100,19 @@ Test(level4, size_answers_need_a_unit_and_may_be_binary)
     run_free(&r);
 }
 
+Test(level4, units_binary_shows_the_worked_answers_in_kib)
+{
+    /* Q5: 10M writes x 1 KB = 1e10 bytes, which is 9.31 GiB. */
+    cap_run r;
+    run_cli(&r, "1200\n100\n3000\n1MB/s\n10GB\n",
+            (const char *[]){ "quiz", "--scenario", "classic", "--units", "binary", NULL });
+    expect_status(&r, 0, "--units is a quiz flag");
+    expect_out_has(&r, "storage per day, one copy: about 9.31 GiB",
+                   "--units binary makes the worked answers binary");
+    expect_out_has(&r, "Yes: 10GB is within a factor of two", "10 GB is still right");
+    run_free(&r);
+}
+
 Test(level4, an_empty_line_skips_and_q_stops)
 {
     cap_run r;

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# gate: capacity: the calculator builds with -Werror under gcc and clang, and its tests pass plainly, under ASan+UBSan and under valgrind
+# gate: capacity: the calculator builds with -Werror under gcc and clang, its tests pass plainly, under ASan+UBSan and under valgrind, and its planted bugs still apply
 #
 # Run by `make check` (which sets BUILD_ROOT to its own tree) and by
-# `make capacity-check`. Exit status 0 means every step passed.
+# `make capacity-check`. Proving that each planted bug is caught takes a
+# build per bug, so that is `make capacity-mutants`; here only that every
+# patch still applies, so none rots unnoticed. Exit status 0: all passed.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 export WERROR=1
@@ -26,4 +28,13 @@ step gcc plain
 step clang plain
 step gcc memcheck
 step gcc valgrind
+
+echo "== planted bugs"
+n=0
+for patch in capacity/tests/mutants/*.patch; do
+    n=$((n + 1))
+    sed '/^--- a\//,$!d' "$patch" | patch -s --dry-run -p1 -d capacity/src >/dev/null 2>&1 ||
+        { echo "FAIL: $patch no longer applies to capacity/src/"; failed=1; }
+done
+echo "$n patches checked"
 exit $failed
