@@ -135,8 +135,8 @@ static int quiz_command(int argc, const char *const *argv, const cli_io *io)
         .seed = fs.seed_given ? fs.seed : io->default_seed,
         .scenario = fs.scenario,
         .figures = fs.figures,
-        .units_given = fs.units_forced != 0,
-        .units = fs.units_forced == 2 ? NUM_BINARY : NUM_DECIMAL,
+        .units_given = fs.units_given,
+        .units = fs.units,
     };
     if (quiz_run(io->in, io->out, &o, NULL) != QUIZ_OK) {
         fprintf(io->err, "capacity: the quiz's scenario could not be loaded\n");

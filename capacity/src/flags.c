@@ -155,7 +155,8 @@ static int set_other(flag_set *fs, const flag *fl, const char *value, char *why,
     switch (fl->kind) {
     case V_UNITS:
         if (strcmp(value, "decimal") == 0 || strcmp(value, "binary") == 0) {
-            fs->units_forced = strcmp(value, "decimal") == 0 ? 1 : 2;
+            fs->units_given = true;
+            fs->units = strcmp(value, "binary") == 0 ? NUM_BINARY : NUM_DECIMAL;
             return 1;
         }
         snprintf(why, size, "is not a kind of units: write decimal (KB, MB) or binary (KiB, MiB)");
@@ -277,8 +278,7 @@ flag_status flag_finish(flag_set *fs, bool need_dau, char *error, size_t error_s
                  "--dau 10M, or start from a scenario: capacity scenario");
         return FLAG_MISSING;
     }
-    if (fs->units_forced != 0) {
-        fs->units = fs->units_forced == 2 ? NUM_BINARY : NUM_DECIMAL;
+    if (fs->units_given) {
         snprintf(fs->units_why, sizeof fs->units_why, "as --units asked");
     } else if (fs->given[EST_PAYLOAD]) {
         fs->units = fs->payload_system;

@@ -40,8 +40,9 @@ typedef struct flag_set {
                [FLAG_TEXT_MAX];         /* "--dau 10M", "--dau 10M (scenario)", "default" */
     bool given[EST_FIELD_COUNT];        /* set by a flag or a scenario */
     num_system payload_system;          /* the family of the unit --payload was written in */
-    int units_forced;                   /* --units given: 1 decimal, 2 binary; 0 if not */
-    num_system units;                   /* flag_finish: the units to show sizes in */
+    bool units_given;                   /* --units given: `units` is what it asked for */
+    num_system units;                   /* the units to show sizes in; flag_finish decides them
+                                           when --units was not given */
     char units_why[FLAG_TEXT_MAX + 16]; /* flag_finish: "as in --payload 1KB", ... */
     int figures;                        /* --sig-figs, 1 to 6; 3 by default */
     bool json;                          /* --json */
