@@ -142,7 +142,7 @@ static est_figure *set(est_result *r, est_figure_id id, const char *key, const c
 /* A number's text, returned by value so that several fit in one snprintf:
  * the array of a returned struct lives until the end of the full expression. */
 typedef struct text {
-    char s[NUM_TEXT_MAX];
+    char s[NUM_TEXT_MAX + 16]; /* a number, and a word after it */
 } text;
 
 static text exact(double x)
@@ -212,6 +212,26 @@ static void bandwidth(const est_inputs *in, num_system system, est_result *r)
     }
 }
 
+/* "3 copies", "1 copy", "1.5 copies". */
+static text copies(double n)
+{
+    text t;
+    char number[NUM_TEXT_MAX];
+    snprintf(t.s, sizeof t.s, "%s cop%s", num_exact(number, sizeof number, n),
+             n == 1 ? "y" : "ies");
+    return t;
+}
+
+/* A figure for every copy of another: `one` × replication. */
+static void every_copy(const est_inputs *in, num_system system, est_result *r, est_figure_id id,
+                       est_figure_id one, const char *key, const char *label, const char *formula)
+{
+    double bytes = r->figures[one].value;
+    est_figure *f = set(r, id, key, label, formula, EST_KIND_BYTES, bytes * in->replication);
+    snprintf(f->working, sizeof f->working, "%s × %s", size_of(bytes, system).s,
+             copies(in->replication).s);
+}
+
 static void storage(const est_inputs *in, num_system system, est_result *r)
 {
     est_figure *f;
@@ -220,23 +240,31 @@ static void storage(const est_inputs *in, num_system system, est_result *r)
             in->dau * in->writes_per_user * in->payload);
     snprintf(f->working, sizeof f->working, "%s × %s × %s", exact(in->dau).s,
              exact(in->writes_per_user).s, size_of(in->payload, system).s);
+    every_copy(in, system, r, EST_STORAGE_PER_DAY_ALL, EST_STORAGE_PER_DAY,
+               "storage_per_day_replicated", "storage per day, every copy",
+               "storage per day × replication");
 
     double day = r->figures[EST_STORAGE_PER_DAY].value;
     f = set(r, EST_STORAGE_PER_YEAR, "storage_per_year", "storage per year, one copy",
             "storage per day × 365", EST_KIND_BYTES, day * EST_DAYS_PER_YEAR);
     snprintf(f->working, sizeof f->working, "%s × 365", size_of(day, system).s);
+    every_copy(in, system, r, EST_STORAGE_PER_YEAR_ALL, EST_STORAGE_PER_YEAR,
+               "storage_per_year_replicated", "storage per year, every copy",
+               "storage per year × replication");
 
     double year = r->figures[EST_STORAGE_PER_YEAR].value;
     f = set(r, EST_STORAGE_TOTAL, "storage_total", "storage kept, every copy",
             "storage per year × years × replication", EST_KIND_BYTES,
             year * in->years * in->replication);
-    snprintf(f->working, sizeof f->working, "%s × %s year%s × %s cop%s", size_of(year, system).s,
-             exact(in->years).s, in->years == 1 ? "" : "s", exact(in->replication).s,
-             in->replication == 1 ? "y" : "ies");
+    snprintf(f->working, sizeof f->working, "%s × %s year%s × %s", size_of(year, system).s,
+             exact(in->years).s, in->years == 1 ? "" : "s", copies(in->replication).s);
+}
 
-    f = set(r, EST_CACHE_MEMORY, "cache_memory", "cache memory for the hot set",
-            "hot set × DAU × reads per user × payload", EST_KIND_BYTES,
-            in->hot_set * in->dau * in->reads_per_user * in->payload);
+static void cache(const est_inputs *in, num_system system, est_result *r)
+{
+    est_figure *f = set(r, EST_CACHE_MEMORY, "cache_memory", "cache memory for the hot set",
+                        "hot set × DAU × reads per user × payload", EST_KIND_BYTES,
+                        in->hot_set * in->dau * in->reads_per_user * in->payload);
     snprintf(f->working, sizeof f->working, "%s × %s × %s × %s", exact(in->hot_set).s,
              exact(in->dau).s, exact(in->reads_per_user).s, size_of(in->payload, system).s);
 }
@@ -298,6 +326,7 @@ est_status est_compute(const est_inputs *in, num_system system, est_result *out)
     traffic(in, &r);
     bandwidth(in, system, &r);
     storage(in, system, &r);
+    cache(in, system, &r);
     database(in, &r);
     *out = r;
     return EST_OK;

@@ -80,25 +80,27 @@ const char *est_check_field(est_field field, double value);
 
 /* The figures, in the order reports show them. */
 typedef enum est_figure_id {
-    EST_READ_QPS,           /* average reads per second */
-    EST_WRITE_QPS,          /* average writes per second */
-    EST_PEAK_READ_QPS,      /* reads per second at the peak */
-    EST_PEAK_WRITE_QPS,     /* writes per second at the peak */
-    EST_BANDWIDTH_OUT,      /* bytes per second served by reads, average */
-    EST_BANDWIDTH_IN,       /* bytes per second received by writes, average */
-    EST_PEAK_BANDWIDTH_OUT, /* bytes per second served at the peak */
-    EST_PEAK_BANDWIDTH_IN,  /* bytes per second received at the peak */
-    EST_STORAGE_PER_DAY,    /* new bytes per day, one copy */
-    EST_STORAGE_PER_YEAR,   /* new bytes per year, one copy */
-    EST_STORAGE_TOTAL,      /* bytes kept after `years`, with every copy */
-    EST_CACHE_MEMORY,       /* bytes of cache for the hot set */
-    EST_DB_READ_QPS,        /* reads per second the cache misses, average */
-    EST_PEAK_DB_READ_QPS,   /* the same at the peak */
-    EST_DB_WRITE_QPS,       /* writes per second reaching the primary, average */
-    EST_PEAK_DB_WRITE_QPS,  /* the same at the peak */
-    EST_SERVER_CAPACITY,    /* queries per second one database server handles */
-    EST_DB_SERVERS,         /* servers (replicas) the average cache misses need */
-    EST_PEAK_DB_SERVERS,    /* servers the peak's cache misses need */
+    EST_READ_QPS,             /* average reads per second */
+    EST_WRITE_QPS,            /* average writes per second */
+    EST_PEAK_READ_QPS,        /* reads per second at the peak */
+    EST_PEAK_WRITE_QPS,       /* writes per second at the peak */
+    EST_BANDWIDTH_OUT,        /* bytes per second served by reads, average */
+    EST_BANDWIDTH_IN,         /* bytes per second received by writes, average */
+    EST_PEAK_BANDWIDTH_OUT,   /* bytes per second served at the peak */
+    EST_PEAK_BANDWIDTH_IN,    /* bytes per second received at the peak */
+    EST_STORAGE_PER_DAY,      /* new bytes per day, one copy */
+    EST_STORAGE_PER_DAY_ALL,  /* new bytes per day, with every copy */
+    EST_STORAGE_PER_YEAR,     /* new bytes per year, one copy */
+    EST_STORAGE_PER_YEAR_ALL, /* new bytes per year, with every copy */
+    EST_STORAGE_TOTAL,        /* bytes kept after `years`, with every copy */
+    EST_CACHE_MEMORY,         /* bytes of cache for the hot set */
+    EST_DB_READ_QPS,          /* reads per second the cache misses, average */
+    EST_PEAK_DB_READ_QPS,     /* the same at the peak */
+    EST_DB_WRITE_QPS,         /* writes per second reaching the primary, average */
+    EST_PEAK_DB_WRITE_QPS,    /* the same at the peak */
+    EST_SERVER_CAPACITY,      /* queries per second one database server handles */
+    EST_DB_SERVERS,           /* servers (replicas) the average cache misses need */
+    EST_PEAK_DB_SERVERS,      /* servers the peak's cache misses need */
     EST_FIGURE_COUNT
 } est_figure_id;
 
@@ -111,7 +113,7 @@ typedef enum est_kind {
 } est_kind;
 
 /* Room for a figure's working, NUL included. */
-#define EST_WORKING_MAX 320
+#define EST_WORKING_MAX 384
 
 /* One computed figure. */
 typedef struct est_figure {

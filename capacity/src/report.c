@@ -156,7 +156,7 @@ static void text_summary(FILE *out, const est_result *r, const report_options *o
             num_speak(s[2], sizeof s[2], f[EST_WRITE_QPS].value, k),
             num_speak_bytes(s[3], sizeof s[3], f[EST_BANDWIDTH_OUT].value, u, k),
             num_speak_bytes(s[4], sizeof s[4], f[EST_BANDWIDTH_IN].value, u, k));
-    fprintf(out, "  %s a day, %s a year, %s kept with every copy; %s of cache;\n",
+    fprintf(out, "  %s a day, %s a year (one copy); %s kept with every copy; %s of cache;\n",
             num_speak_bytes(s[5], sizeof s[5], f[EST_STORAGE_PER_DAY].value, u, k),
             num_speak_bytes(s[6], sizeof s[6], f[EST_STORAGE_PER_YEAR].value, u, k),
             num_speak_bytes(s[7], sizeof s[7], f[EST_STORAGE_TOTAL].value, u, k),

@@ -4,6 +4,7 @@
  * properties any correct formula has. Run alone with
  * `make capacity-test LEVEL=2`.
  */
+#include <stdbool.h>
 #include <string.h>
 
 #include "cap_test.h"
@@ -80,6 +81,14 @@ Test(level2, storage_per_year_is_365_days)
     /* By hand: 10 GB x 365 = 3,650 GB = 3.65 TB. */
     est_result r = classic();
     expect_figure(&r, EST_STORAGE_PER_YEAR, 3.65e12, "10 GB a day x 365, one copy");
+}
+
+Test(level2, replicated_storage_counts_every_copy)
+{
+    /* By hand: 10 GB a day x 3 copies = 30 GB; 3.65 TB a year x 3 = 10.95 TB. */
+    est_result r = classic();
+    expect_figure(&r, EST_STORAGE_PER_DAY_ALL, 3e10, "10 GB a day x 3 copies");
+    expect_figure(&r, EST_STORAGE_PER_YEAR_ALL, 1.095e13, "3.65 TB a year x 3 copies");
 }
 
 Test(level2, storage_kept_counts_every_year_and_every_copy)
@@ -265,7 +274,7 @@ Test(level2, every_load_figure_doubles_with_the_users)
     }
 }
 
-Test(level2, replication_changes_only_the_storage_kept)
+Test(level2, replication_changes_only_the_every_copy_storage)
 {
     est_inputs in = inputs_with_dau(10e6);
     in.replication = 1;
@@ -273,10 +282,12 @@ Test(level2, replication_changes_only_the_storage_kept)
     in.replication = 3;
     est_result three = compute(&in, NUM_DECIMAL);
     for (int id = 0; id < EST_FIGURE_COUNT; id++) {
-        double want = id == EST_STORAGE_TOTAL ? 3 * one.figures[id].value : one.figures[id].value;
+        bool copies = id == EST_STORAGE_TOTAL || id == EST_STORAGE_PER_DAY_ALL ||
+                      id == EST_STORAGE_PER_YEAR_ALL;
+        double want = copies ? 3 * one.figures[id].value : one.figures[id].value;
         cr_expect(close_to(three.figures[id].value, want),
                   "%s was %.10g with 1 copy and %.10g with 3, expected %.10g: copies multiply "
-                  "the bytes kept, not the per-copy storage or the traffic",
+                  "the bytes stored with every copy, not the one-copy figures or the traffic",
                   one.figures[id].label, one.figures[id].value, three.figures[id].value, want);
     }
 }

@@ -29,6 +29,7 @@ Test(level3, the_classic_flags_give_the_classic_figures)
     expect_out_has(&r, "bandwidth out, average: about 1.16 MB/s", why);
     expect_out_has(&r, "storage per day, one copy: about 10 GB", why);
     expect_out_has(&r, "storage per year, one copy: about 3.65 TB", why);
+    expect_out_has(&r, "storage per year, every copy: about 11 TB", why);
     expect_out_has(&r, "cache memory for the hot set: about 20 GB", why);
     expect_out_has(&r, "database reads after the cache, average: about 231 QPS", why);
     expect_out_has(&r, "database servers for the reads, average: 2 servers", why);
