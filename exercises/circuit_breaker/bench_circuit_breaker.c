@@ -98,9 +98,9 @@ int main(void)
                              .slow_call_duration = WB_SEC,
                              .max_concurrent = 64 };
 
-    wb_bench_target("allow1", 200000);
-    wb_bench_target("call1", 100000);
-    wb_bench_target("allow2", 100000);
+    wb_bench_target("allow1", 100000);
+    wb_bench_target("call1", 50000);
+    wb_bench_target("allow2", 50000);
     wb_bench_relate("allow1", "bare");
     wb_bench_relate("call1", "bare");
 
