@@ -238,8 +238,8 @@ int main(void)
     snprintf(log, sizeof log, "%s/queue.log", dir);
     snprintf(floor_file, sizeof floor_file, "%s/floor.bin", dir);
 
-    wb_bench_target("memory", 50000);
-    wb_bench_target("log", 20000);
+    wb_bench_target("memory", 5000);
+    wb_bench_target("log", 1000);
     wb_bench_relate("memory", "ring");
     wb_bench_relate("log", "write");
     wb_bench_relate("fsync1", "fsync");

@@ -286,7 +286,7 @@ Test(level5, a_log_cut_inside_its_last_record_keeps_the_records_before_it)
         send_text(q, "after");
         mq_close(q);
         q = open_queue(&cfg);
-        char why[160];
+        char why[256];
         snprintf(why, sizeof why,
                  "the log was cut at byte %zu, inside m5 (bytes %zu-%zu), then \"after\" was "
                  "sent; the torn m5 must be gone and \"after\" readable behind m4",
