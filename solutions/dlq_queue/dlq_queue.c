@@ -691,7 +691,7 @@ static mq_status log_append(struct mq_log *log, const struct rec *r)
     return MQ_OK;
 }
 
-/* Encodes with `ok` (an encoder's result) and appends; without a log, nothing to do. */
+/* Appends r if its encoder succeeded (`ok`); an encoder fails only without memory. */
 static mq_status log_write(mq_queue *q, bool ok, const struct rec *r)
 {
     if (!ok)
@@ -708,6 +708,12 @@ static mq_status log_state(mq_queue *q, const struct msg *m, enum rec_state stat
         return MQ_IO;
     struct rec r;
     return log_write(q, rec_state(q->log, &r, m->id, state, count, time, error), &r);
+}
+
+/* fsync(fd), or the configuration's stand-in for it. */
+static int sync_fd(const struct mq_log *log, int fd)
+{
+    return log->sync_fn != NULL ? log->sync_fn(fd, log->sync_ctx) : fsync(fd);
 }
 
 /*
@@ -727,7 +733,7 @@ static mq_status log_sync_to(mq_queue *q, uint64_t lsn)
         uint64_t target = log->appended;
         int fd = log->fd;
         pthread_mutex_unlock(&q->lock);
-        int rc = log->sync_fn != NULL ? log->sync_fn(fd, log->sync_ctx) : fsync(fd);
+        int rc = sync_fd(log, fd);
         pthread_mutex_lock(&q->lock);
         log->syncing = false;
         if (rc != 0)
@@ -737,11 +743,6 @@ static mq_status log_sync_to(mq_queue *q, uint64_t lsn)
         pthread_cond_broadcast(&log->sync_done);
     }
     return log->broken ? MQ_IO : MQ_OK;
-}
-
-static int sync_fd(const struct mq_log *log, int fd)
-{
-    return log->sync_fn != NULL ? log->sync_fn(fd, log->sync_ctx) : fsync(fd);
 }
 
 /* ---- rewriting the log with only the live state ---- */
