@@ -38,7 +38,8 @@
  * (level 4 helps).
  *
  * Every function that reads the time reads the queue's clock (a manual one in
- * the tests); nothing in the queue reads the system time directly.
+ * the tests); nothing in the queue reads the system time directly, except
+ * that a blocked call looks again every MQ_POLL_INTERVAL of real time.
  *
  * Every function but mq_close may be called by any number of threads at once.
  */
@@ -97,8 +98,8 @@ typedef enum mq_sync {
 typedef int (*mq_sync_fn)(int fd, void *ctx);
 
 /*
- * Everything about a queue, set once at mq_open. Zero means "the default" for
- * every field, so a designated initializer names only what matters:
+ * Everything about a queue, set once at mq_open. Zero is the default of every
+ * field but the capacity, so a designated initializer names only what matters:
  *
  *     mq_config cfg = { .capacity = 64, .clock = &mc.clock, .max_receives = 5 };
  */
