@@ -116,11 +116,19 @@ static size_t unsent(const struct session *s)
     return s->out.len - s->sent;
 }
 
-/* The output after `n` more bytes, or NULL (and the session broken) without memory. */
+/*
+ * The output after room for `n` more bytes, or NULL (and the session broken)
+ * without memory. Bytes already written are dropped from the front before the
+ * buffer grows, so a client that reads slowly but steadily never makes it
+ * hold more than its unsent replies.
+ */
 static char *out_reserve(struct session *s, size_t n)
 {
-    if (s->sent > 0 && s->sent == s->out.len)
-        s->out.len = s->sent = 0; /* everything was written: start again at the front */
+    if (s->sent > 0 && (s->sent == s->out.len || s->out.cap - s->out.len < n)) {
+        memmove(s->out.data, s->out.data + s->sent, unsent(s));
+        s->out.len -= s->sent;
+        s->sent = 0;
+    }
     if (!buf_reserve(&s->out, n)) {
         s->broken = true;
         return NULL;
@@ -918,24 +926,22 @@ static void loop_accept(struct loop *loop)
     }
 }
 
-static int64_t monotonic_now(void)
-{
-    return wb_now(NULL);
-}
-
 /*
  * The graceful stop of KV_EVENT_LOOP: read what each client has sent, answer
  * it, and close each connection once its replies are written, or when the
- * grace runs out.
+ * grace runs out (on the monotonic clock, wb_now(NULL): the grace bounds a
+ * real wait, whatever clock EXPIRE reads).
  */
 static void loop_stop(struct loop *loop)
 {
+    int64_t deadline = wb_now(NULL) + loop->server->config.stop_grace;
     epoll_ctl(loop->epoll_fd, EPOLL_CTL_DEL, loop->server->listen_fd, NULL);
     epoll_ctl(loop->epoll_fd, EPOLL_CTL_DEL, loop->server->wake_fd, NULL);
     for (struct loop_conn *c = loop->conns, *next; c != NULL; c = next) {
         next = c->next;
-        ssize_t n = 1;
-        while (!c->s.closing && !c->eof && (n = session_read(&c->s, c->fd)) > 0)
+        ssize_t n = 1; /* read until EAGAIN: a client that keeps sending is stopped by the grace */
+        while (!c->s.closing && !c->eof && wb_now(NULL) < deadline &&
+               (n = session_read(&c->s, c->fd)) > 0)
             ;
         if (n < 0 && errno != EAGAIN && errno != EINTR) {
             loop_close(loop, c);
@@ -947,10 +953,9 @@ static void loop_stop(struct loop *loop)
             loop_flush(loop, c);
         }
     }
-    int64_t deadline = monotonic_now() + loop->server->config.stop_grace;
     struct epoll_event events[LOOP_EVENTS];
     while (loop->conns != NULL) {
-        int64_t left = deadline - monotonic_now();
+        int64_t left = deadline - wb_now(NULL);
         if (left <= 0)
             break;
         int n = epoll_wait(loop->epoll_fd, events, LOOP_EVENTS, (int)(left / WB_MSEC) + 1);

@@ -7,6 +7,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "scenarios.h"
@@ -72,33 +73,52 @@ Test(level4, stop_closes_connections_still_open)
 
 /* ---- what an event loop must get right ---- */
 
+/*
+ * How many connections this process may open, two descriptors each (client and server
+ * side). Valgrind pins the limit to the soft limit it started with and refuses to
+ * raise it: under `make valgrind` the test then uses what fits (the other modes prove
+ * the thousand; valgrind is there for the memory).
+ */
+static int connections_allowed(int wanted)
+{
+    if (allow_open_files(2 * wanted + 64))
+        return wanted;
+    const char *mode = getenv("WB_MODE");
+    struct rlimit limit;
+    if (mode != NULL && strcmp(mode, "valgrind") == 0 && getrlimit(RLIMIT_NOFILE, &limit) == 0 &&
+        limit.rlim_cur > 264)
+        return (int)((limit.rlim_cur - 64) / 2);
+    cr_assert_fail("this test needs %d open files (a client and a server socket per connection) "
+                   "and the hard limit is lower: raise it (ulimit -Hn, or limits.conf)",
+                   2 * wanted + 64);
+    return 0;
+}
+
 Test(level4, serves_a_thousand_connections_at_once)
 {
     enum { N = 1000 };
-    cr_assert(allow_open_files(2 * N + 64),
-              "this test needs %d open files (a client and a server socket per connection) and "
-              "the hard limit is lower: raise it with ulimit -Hn",
-              2 * N + 64);
+    int n = connections_allowed(N);
     kv_server *server = start_server(KV_RESP, KV_EVENT_LOOP);
     static int fds[N];
-    for (int i = 0; i < N; i++)
+    for (int i = 0; i < n; i++)
         fds[i] = connect_client(server);
-    char request[64], reply[64];
-    for (int i = 0; i < N; i++) {
+    char request[64], reply[64], why[160];
+    snprintf(why, sizeof why,
+             "%d clients are connected at once, and each sent a SET before any reply was read: "
+             "one thread must serve them all",
+             n);
+    for (int i = 0; i < n; i++) {
         snprintf(request, sizeof request, "SET key:%d %d\r\n", i, i);
         send_text(fds[i], request);
     }
-    for (int i = 0; i < N; i++)
-        expect_reply(fds[i], "SET key:<i> <i>", "+OK\r\n", 5,
-                     "1000 clients are connected at once, and each sent a SET before any reply "
-                     "was read: one thread must serve them all");
-    for (int i = 0; i < N; i++)
+    for (int i = 0; i < n; i++)
+        expect_reply(fds[i], "SET key:<i> <i>", "+OK\r\n", 5, why);
+    for (int i = 0; i < n; i++)
         send_text(fds[i], "DBSIZE\r\n");
-    for (int i = 0; i < N; i++) {
-        snprintf(reply, sizeof reply, ":%d\r\n", N);
-        expect_reply(fds[i], "DBSIZE", reply, strlen(reply), "every client sees all 1000 keys");
-    }
-    for (int i = 0; i < N; i++)
+    snprintf(reply, sizeof reply, ":%d\r\n", n);
+    for (int i = 0; i < n; i++)
+        expect_reply(fds[i], "DBSIZE", reply, strlen(reply), "every client sees every key");
+    for (int i = 0; i < n; i++)
         close(fds[i]);
     kv_server_stop(server);
 }

@@ -10,12 +10,13 @@
 KV_TODO_MARK := TODO(
 KV_IMPL_DIR   = $(if $(filter solution,$(IMPL)),solutions/tcp_server,exercises/tcp_server)
 KV_LRU_DIR    = $(if $(filter solution,$(IMPL)),solutions/lru_cache,$(if $(shell grep -l '$(KV_TODO_MARK)' exercises/lru_cache/*.c 2>/dev/null),solutions/lru_cache,exercises/lru_cache))
-KV_SRCS       = $(filter-out %/test_%.c %/bench_%.c,$(wildcard $(KV_IMPL_DIR)/*.c $(KV_LRU_DIR)/*.c)) \
+KV_SRCS       = $(filter-out $(KV_IMPL_DIR)/test_%.c $(KV_IMPL_DIR)/bench_%.c,$(wildcard $(KV_IMPL_DIR)/*.c)) \
+                $(filter-out $(KV_LRU_DIR)/test_%.c $(KV_LRU_DIR)/bench_%.c,$(wildcard $(KV_LRU_DIR)/*.c)) \
                 harness/src/todo.c harness/src/clock.c harness/src/rng.c harness/src/fail_program.c
 KV_HEADERS    = $(wildcard exercises/tcp_server/*.h exercises/lru_cache/*.h harness/include/wb/*.h)
 KV_INCLUDES   = $(CPPFLAGS_ALL) -Iexercises/tcp_server -Iexercises/lru_cache -DWB_EXERCISE='"tcp_server"'
 # One folder per implementation and per cache, so that switching either rebuilds.
-KV_TOOLS      = $(BUILD_ROOT)/tools/tcp_server/$(IMPL)-with-$(notdir $(patsubst %/lru_cache,%,$(KV_LRU_DIR)))-lru
+KV_TOOLS      = $(BUILD_ROOT)/tools/tcp_server/$(IMPL)-with-$(if $(filter solutions/%,$(KV_LRU_DIR)),reference,your)-lru
 KV_SERVE_BIN  = $(KV_TOOLS)/kv_serve
 KV_FUZZ_BIN   = $(KV_TOOLS)/fuzz_parse
 
@@ -46,6 +47,6 @@ fuzz: deps kv-impl-check $(KV_FUZZ_BIN) ## fuzz tcp_server's parser with libFuzz
 	@mkdir -p $(KV_TOOLS)/corpus $(KV_TOOLS)/findings
 	@echo "Fuzzing kv_parse for $(or $(RUNS),10000000) runs; new inputs go to $(KV_TOOLS)/corpus,"
 	@echo "crashes to $(KV_TOOLS)/findings. The seed corpus is exercises/tcp_server/fuzz/corpus."
-	@$(KV_FUZZ_BIN) -runs=$(or $(RUNS),10000000) -dict=exercises/tcp_server/fuzz/resp.dict \
+	@$(KV_FUZZ_BIN) -runs=$(or $(RUNS),10000000) -max_len=66000 -dict=exercises/tcp_server/fuzz/resp.dict \
 		-artifact_prefix=$(KV_TOOLS)/findings/ -print_final_stats=1 \
 		$(KV_TOOLS)/corpus exercises/tcp_server/fuzz/corpus
