@@ -16,7 +16,10 @@
 #include "wb/test_internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
+#include <poll.h>
+#include <stdbool.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -124,6 +127,11 @@ _Noreturn void wb_report_skip(const char *message)
     exit(0);
 }
 
+void wb_backend_test_started(void)
+{
+    /* The parent knows the child's pid; nothing to record. */
+}
+
 void wb_mark_test_finished(void)
 {
     report_line('D', "");
@@ -177,17 +185,27 @@ static void run_one(const struct test *t, double timeout, struct verdict *v, dou
     }
     close(fds[1]);
 
-    /* Read the child's events until it closes the pipe (it ends, or its children do). */
+    /* Read the child's events while it runs; stop when it has ended, even if
+     * processes it forked still hold the pipe open. */
     char buf[8192];
     size_t used = 0;
-    ssize_t n;
-    while ((n = read(fds[0], buf + used, sizeof buf - 1 - used)) > 0 || (n < 0 && errno == EINTR))
-        if (n > 0 && (used += (size_t)n) == sizeof buf - 1)
+    int status = 0;
+    fcntl(fds[0], F_SETFL, O_NONBLOCK);
+    for (bool ended = false;;) {
+        struct pollfd pfd = { .fd = fds[0], .events = POLLIN };
+        poll(&pfd, 1, ended ? 0 : 100);
+        ssize_t n;
+        while (used < sizeof buf - 1 && (n = read(fds[0], buf + used, sizeof buf - 1 - used)) > 0)
+            used += (size_t)n;
+        if (ended)
             break;
+        ended = waitpid(pid, &status, WNOHANG) == pid;
+    }
     close(fds[0]);
     buf[used] = '\0';
-    int status = 0;
-    waitpid(pid, &status, 0);
+    /* Under the grader (WB_ISOLATE) the test had its own process group: kill what it left. */
+    for (int i = 0; getenv("WB_ISOLATE") != NULL && i < 200 && kill(-pid, SIGKILL) == 0; i++)
+        usleep(1000);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     *seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 
@@ -320,6 +338,7 @@ int main(int argc, char **argv)
             fprintf(report, "%s\t%s\t%s\t%.3f\t", t->suite, t->name, v.word, seconds);
             put_field(report, v.reasons);
             fputc('\n', report);
+            fflush(report); /* a run stopped from outside keeps the verdicts it reached */
         }
     }
     if (report != NULL)

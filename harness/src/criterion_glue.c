@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <unistd.h>
 #include <criterion/criterion.h>
 #include <criterion/hooks.h>
@@ -33,12 +34,29 @@ static void marker_path(char *out, size_t size, const char *dir, const char *sui
     snprintf(out, size, "%s/%s.%s", dir, suite, test);
 }
 
+/* Under WB_ISOLATE the runner needs the test's process (group) id to clean up after it. */
+void wb_backend_test_started(void)
+{
+    const char *dir = getenv("WB_MARKER_DIR");
+    if (dir == NULL || getenv("WB_ISOLATE") == NULL)
+        return;
+    char path[4096];
+    marker_path(path, sizeof path, dir, criterion_current_suite->name,
+                criterion_current_test->name);
+    strncat(path, ".pid", sizeof path - strlen(path) - 1);
+    FILE *f = fopen(path, "w");
+    if (f != NULL) {
+        fprintf(f, "%ld\n", (long)getpid());
+        fclose(f);
+    }
+}
+
 void wb_mark_test_finished(void)
 {
     const char *dir = getenv("WB_MARKER_DIR");
     if (dir == NULL)
         return;
-    char path[1024];
+    char path[4096];
     marker_path(path, sizeof path, dir, criterion_current_suite->name,
                 criterion_current_test->name);
     FILE *f = fopen(path, "w");
@@ -60,7 +78,7 @@ _Noreturn void wb_report_skip(const char *message)
 
 /* ---- in the runner (the parent process) ---- */
 
-static char marker_dir[] = "/tmp/wb-markers-XXXXXX";
+static char marker_dir[1024];
 static int have_marker_dir;
 
 static double wanted_timeout(void)
@@ -86,6 +104,9 @@ ReportHook(PRE_ALL)(struct criterion_test_set *set)
                 t->data->timeout = timeout;
         }
     }
+    /* In /tmp, or where WB_MARKER_PARENT says (the grader looks there for what to clean up). */
+    const char *parent = getenv("WB_MARKER_PARENT");
+    snprintf(marker_dir, sizeof marker_dir, "%s/wb-markers-XXXXXX", parent ? parent : "/tmp");
     if (mkdtemp(marker_dir) != NULL) {
         have_marker_dir = 1;
         setenv("WB_MARKER_DIR", marker_dir, 1);
@@ -100,9 +121,40 @@ static void fail_after_the_fact(struct criterion_test_stats *ts, const char *why
     fprintf(stderr, "[FAIL] %s::%s: %s\n", ts->test->category, ts->test->name, why);
 }
 
+static void settle_verdict(struct criterion_test_stats *ts);
+static void stream_test_line(const struct criterion_test_stats *ts);
+
+/* Kills what is left of an isolated test's process group: processes its code forked. */
+static void kill_test_group(const struct criterion_test_stats *ts)
+{
+    char path[4096];
+    marker_path(path, sizeof path, marker_dir, ts->test->category, ts->test->name);
+    strncat(path, ".pid", sizeof path - strlen(path) - 1);
+    FILE *f = fopen(path, "r");
+    long pid = 0;
+    if (f == NULL)
+        return;
+    if (fscanf(f, "%ld", &pid) != 1)
+        pid = 0;
+    fclose(f);
+    unlink(path);
+    /* Again and again: a process may be half-way through a fork when the first kill lands. */
+    for (int i = 0; pid > 1 && i < 200 && kill((pid_t)-pid, SIGKILL) == 0; i++)
+        usleep(1000);
+}
+
 ReportHook(POST_FINI)(struct criterion_test_stats *ts)
 {
-    char path[1024];
+    if (have_marker_dir)
+        kill_test_group(ts);
+    settle_verdict(ts);
+    stream_test_line(ts);
+}
+
+/* Explains a timeout, and fails a test that ended without returning. */
+static void settle_verdict(struct criterion_test_stats *ts)
+{
+    char path[4096];
     int finished = 0;
     if (have_marker_dir) {
         marker_path(path, sizeof path, marker_dir, ts->test->category, ts->test->name);
@@ -229,29 +281,47 @@ static const char *verdict(const struct criterion_test_stats *ts)
  * One line per test: suite, test, verdict, seconds, then the reasons, each
  * "file:line: message" (or the harness's own), separated by " | ".
  */
+static void write_test_line(FILE *out, const struct criterion_test_stats *ts)
+{
+    fprintf(out, "%s\t%s\t%s\t%.3f\t", ts->test->category, ts->test->name, verdict(ts),
+            (double)ts->elapsed_time);
+    int n = 0;
+    for (struct criterion_assert_stats *as = ts->asserts; as != NULL; as = as->next) {
+        if (as->passed)
+            continue;
+        fprintf(out, "%s%s:%u: ", n++ ? " | " : "", as->file ? as->file : "?", as->line);
+        put_field(out, as->message);
+    }
+    if (ts->message != NULL) {
+        fputs(n++ ? " | " : "", out);
+        put_field(out, ts->message);
+    }
+    if (n == 0 && ts->signal != 0)
+        fprintf(out, "the test crashed (signal %d: %s)", ts->signal, strsignal(ts->signal));
+    fputc('\n', out);
+}
+
 static void write_report(FILE *out, struct criterion_global_stats *gs)
 {
     fputs("# wb-results 1: suite, test, verdict, seconds, reasons\n", out);
-    for (struct criterion_suite_stats *ss = gs->suites; ss != NULL; ss = ss->next) {
-        for (struct criterion_test_stats *ts = ss->tests; ts != NULL; ts = ts->next) {
-            fprintf(out, "%s\t%s\t%s\t%.3f\t", ts->test->category, ts->test->name, verdict(ts),
-                    (double)ts->elapsed_time);
-            int n = 0;
-            for (struct criterion_assert_stats *as = ts->asserts; as != NULL; as = as->next) {
-                if (as->passed)
-                    continue;
-                fprintf(out, "%s%s:%u: ", n++ ? " | " : "", as->file ? as->file : "?", as->line);
-                put_field(out, as->message);
-            }
-            if (ts->message != NULL) {
-                fputs(n++ ? " | " : "", out);
-                put_field(out, ts->message);
-            }
-            if (n == 0 && ts->signal != 0)
-                fprintf(out, "the test crashed (signal %d: %s)", ts->signal, strsignal(ts->signal));
-            fputc('\n', out);
-        }
-    }
+    for (struct criterion_suite_stats *ss = gs->suites; ss != NULL; ss = ss->next)
+        for (struct criterion_test_stats *ts = ss->tests; ts != NULL; ts = ts->next)
+            write_test_line(out, ts);
+}
+
+/*
+ * With WB_STREAM=FILE each test's line is also appended to FILE as soon as
+ * the test ends, so that a run stopped from outside (the grader's watchdog)
+ * still leaves the verdicts it reached. The final report supersedes it.
+ */
+static void stream_test_line(const struct criterion_test_stats *ts)
+{
+    const char *path = getenv("WB_STREAM");
+    FILE *f = path != NULL ? fopen(path, "a") : NULL;
+    if (f == NULL)
+        return;
+    write_test_line(f, ts);
+    fclose(f);
 }
 
 __attribute__((constructor)) static void register_report(void)

@@ -15,6 +15,9 @@ int wb_on_test_thread(void);
  */
 _Noreturn void wb_park_failure(const char *file, int line, const char *message);
 
+/* Called by wb_test_init in the test's process, before the test runs. */
+void wb_backend_test_started(void);
+
 /* Called by wb_test_fini once the test function has returned: the back end's
  * proof that the test ran to its end (and did not exit in the middle). */
 void wb_mark_test_finished(void);
