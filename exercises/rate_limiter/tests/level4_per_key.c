@@ -560,3 +560,69 @@ Test(level4, threads_and_a_moving_clock_never_exceed_the_rate)
               granted);
     rl_keyed_destroy(m.table);
 }
+
+enum { MIXERS = 8, MIXED_KEYS = 200, MIXED_ROOM = 64, MIXED_LIMIT = 4, MIXED_OPS = 3000 };
+
+struct mixed {
+    rl_keyed *table;
+    wb_manual_clock *clock;
+};
+
+static char *mixed_workload(int t, void *ctx)
+{
+    struct mixed *m = ctx;
+    wb_rng rng;
+    wb_rng_seed(&rng, 500 + (uint64_t)t);
+    char key[32];
+    for (int i = 0; i < MIXED_OPS; i++) {
+        snprintf(key, sizeof key, "m%d", (int)wb_rng_below(&rng, MIXED_KEYS));
+        switch (wb_rng_below(&rng, 8)) {
+        case 0:
+            if (t == 0)
+                advance(m->clock, 10 * WB_MSEC);
+            break;
+        case 1: {
+            size_t len = rl_keyed_len(m->table);
+            if (len > MIXED_ROOM)
+                return wb_strdupf("rl_keyed_len returned %zu, more than max_keys %d", len,
+                                  MIXED_ROOM);
+            break;
+        }
+        case 2: {
+            uint32_t r = rl_keyed_remaining(m->table, key);
+            if (r > MIXED_LIMIT)
+                return wb_strdupf("rl_keyed_remaining(%s) returned %u, more than the burst %d",
+                                  wb_q(key), (unsigned)r, MIXED_LIMIT);
+            break;
+        }
+        default: {
+            uint32_t n = (uint32_t)wb_rng_below(&rng, MIXED_LIMIT + 1);
+            rl_status s = rl_keyed_allow(m->table, key, n);
+            if (s != RL_ALLOWED && s != RL_DENIED && s != RL_FULL)
+                return wb_strdupf("rl_keyed_allow(%s, %u) returned %s", wb_q(key), (unsigned)n,
+                                  status_name(s));
+            break;
+        }
+        }
+    }
+    return NULL;
+}
+
+Test(level4, every_function_may_be_called_from_many_threads_at_once)
+{
+    wb_manual_clock mc;
+    start_clock(&mc);
+    static struct mixed m;
+    m.table = new_keyed(bucket_config(20, MIXED_LIMIT), MIXED_ROOM, &mc);
+    m.clock = &mc;
+    wb_run_threads(MIXERS, mixed_workload, &m,
+                   "8 threads doing seeded random allows, remainings and lens on 200 keys in a "
+                   "table of 64, while one of them moves the clock");
+    size_t len = rl_keyed_len(m.table);
+    cr_assert(len <= MIXED_ROOM,
+              "after the threads finished, rl_keyed_len returned %zu, more than max_keys %d", len,
+              MIXED_ROOM);
+    advance(&mc, 3600 * WB_SEC);
+    expect_len(m.table, 0, "an hour after the threads finished, every bucket is full again");
+    rl_keyed_destroy(m.table);
+}
