@@ -455,7 +455,8 @@ lb_status lb_remove(lb_board *board, const char *member)
 
     pthread_rwlock_wrlock(&board->lock);
     struct node *n = find(board, member, hash);
-    if (n != NULL) {
+    bool found = n != NULL; /* n itself means nothing once freed */
+    if (found) {
         unlink_node(board, n, &visits);
         table_remove(board, n);
         free(n);
@@ -463,7 +464,7 @@ lb_status lb_remove(lb_board *board, const char *member)
     pthread_rwlock_unlock(&board->lock);
 
     count_visits(board, visits);
-    return n != NULL ? LB_OK : LB_NOT_FOUND;
+    return found ? LB_OK : LB_NOT_FOUND;
 }
 
 /* ---- reading -------------------------------------------------------------------------- */
