@@ -43,9 +43,15 @@ struct redis {
 
 /* ---- starting and stopping ---- */
 
-/* The redis-server on PATH (or in /usr/bin, /usr/sbin), or NULL. */
+/* $REDIS_SERVER if set, else the redis-server on PATH (or in /usr/bin, /usr/sbin); NULL if
+ * there is none that can be run. */
 static const char *find_server(char *path, size_t size)
 {
+    const char *chosen = getenv("REDIS_SERVER");
+    if (chosen != NULL && *chosen != '\0') {
+        snprintf(path, size, "%s", chosen);
+        return access(path, X_OK) == 0 ? path : NULL;
+    }
     const char *env = getenv("PATH");
     char dirs[4096];
     snprintf(dirs, sizeof dirs, "%s:/usr/bin:/usr/sbin:/usr/local/bin", env ? env : "");
@@ -180,6 +186,11 @@ redis *redis_start_or_skip(lb_board *board)
     char path[4200];
     if (find_server(path, sizeof path) == NULL) {
         lb_destroy(board);
+        const char *chosen = getenv("REDIS_SERVER");
+        if (chosen != NULL && *chosen != '\0')
+            wb_skip("REDIS_SERVER is %s, which is not a program that can be run, so the "
+                    "comparison with Redis cannot run",
+                    wb_q(chosen));
         wb_skip("redis-server is not installed, so the comparison with Redis cannot run. "
                 "Install it with: sudo apt-get install -y redis-server");
     }

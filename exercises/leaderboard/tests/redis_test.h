@@ -27,9 +27,10 @@ struct resp {
 };
 
 /*
- * Starts a redis-server and connects to it. If there is no redis-server
- * binary, frees `board` (which may be NULL) and skips the test, saying how to
- * install one. If a server will not start, fails the test with its log.
+ * Starts a redis-server and connects to it: the program named by the
+ * REDIS_SERVER environment variable, or else the redis-server on PATH. If
+ * there is none, frees `board` (which may be NULL) and skips the test, saying
+ * how to install one. If a server will not start, fails the test with its log.
  */
 redis *redis_start_or_skip(lb_board *board);
 
