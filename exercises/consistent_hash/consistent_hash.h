@@ -170,9 +170,10 @@ uint64_t ring_probes(ring *r);
  * nodes on the ring if that is smaller (then every node is listed once).
  * n = 0 copies nothing and returns RING_OK.
  * Returns RING_OK; RING_EMPTY when the ring has no node; RING_INVALID for a
- * NULL ring or found, NULL nodes with n > 0, or a NULL key with len > 0. On
- * any status but RING_OK, `nodes` is left untouched and *found (if found is
- * not NULL) is 0.
+ * NULL ring or found, NULL nodes with n > 0, or a NULL key with len > 0;
+ * RING_NO_MEMORY if a long list needed memory that ran out. On any status
+ * but RING_OK, `nodes` is left untouched and *found (if found is not NULL)
+ * is 0.
  * O(len + log P + the points walked); the search for the owner counts in
  * ring_probes as ring_locate's does.
  */

@@ -127,18 +127,15 @@ static struct three three_nodes(void)
     struct three t = { .r = new_ring(1) };
     for (int i = 0; i < 3; i++) {
         add_node(t.r, names[i], 1);
-        t.name[i] = names[i];
-        t.pos[i] = doc_point_pos(names[i], 0);
-    }
-    for (int i = 0; i < 3; i++) { /* sort by position: three elements, so swap twice over */
-        for (int j = 0; j + 1 < 3; j++) {
-            if (t.pos[j] > t.pos[j + 1]) {
-                uint64_t p = t.pos[j];
-                t.pos[j] = t.pos[j + 1], t.pos[j + 1] = p;
-                const char *n = t.name[j];
-                t.name[j] = t.name[j + 1], t.name[j + 1] = n;
-            }
+        /* Insertion sort by position, so that t.name[0] has the lowest point. */
+        uint64_t pos = doc_point_pos(names[i], 0);
+        int j = i;
+        for (; j > 0 && t.pos[j - 1] > pos; j--) {
+            t.pos[j] = t.pos[j - 1];
+            t.name[j] = t.name[j - 1];
         }
+        t.pos[j] = pos;
+        t.name[j] = names[i];
     }
     return t;
 }

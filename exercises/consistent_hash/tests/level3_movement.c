@@ -183,7 +183,9 @@ Test(level3, doubling_a_nodes_weight_moves_keys_only_to_it)
               "to another node than node-4; the first: %s went from node-%d to node-%d. Its "
               "points \"node-4#0\" .. \"node-4#319\" include the 160 it had, so it only gains",
               wrong, wb_q(b.k->key[first]), b.owner[first], after[first]);
-    cr_assert(gained > 0, "node-4 went from weight 1 to weight 2 but gained no keys");
+    cr_assert(gained > 0,
+              "node-4 went from weight 1 to weight 2 (removed, then added back) and gained no "
+              "keys: with weight 2 it has 320 points instead of 160, so it must own more");
     free(after);
     before_free(&b);
 }
