@@ -233,7 +233,7 @@ static void report(const char *key, const char *label, struct result r)
 {
     char cpu_key[32], cpu_label[96];
     snprintf(cpu_key, sizeof cpu_key, "cpu_%s", key);
-    snprintf(cpu_label, sizeof cpu_label, "%s, req per CPU-s", label);
+    snprintf(cpu_label, sizeof cpu_label, "%s, req/CPU-s", label);
     if (r.rps > 0) {
         wb_bench_rate(key, r.rps, label);
         wb_bench_rate(cpu_key, r.per_cpu, cpu_label);
@@ -285,15 +285,15 @@ int main(void)
         /* Yours (threads), Redis, yours (event loop): the three alternate, so that a
          * machine that slows down or speeds up during the run treats them alike. */
         snprintf(key, sizeof key, "threads_p%d", depth);
-        snprintf(label, sizeof label, "threads, pipeline %d", depth);
+        snprintf(label, sizeof label, "threads, P%d", depth);
         report(key, label, measure_yours(KV_THREADS, requests, depth));
         if (redis > 0) {
             snprintf(key, sizeof key, "redis_p%d", depth);
-            snprintf(label, sizeof label, "floor: redis-server, pipeline %d", depth);
+            snprintf(label, sizeof label, "floor: redis, P%d", depth);
             report(key, label, measure(redis_port, redis, requests, depth));
         }
         snprintf(key, sizeof key, "loop_p%d", depth);
-        snprintf(label, sizeof label, "event loop, pipeline %d", depth);
+        snprintf(label, sizeof label, "event loop, P%d", depth);
         report(key, label, measure_yours(KV_EVENT_LOOP, requests, depth));
     }
     if (redis > 0) {

@@ -70,8 +70,9 @@
  *     DBSIZE                :<number of keys>
  *     QUIT                  +OK, then the server closes the connection
  *     CONFIG GET name...    an array of name/value pairs for the parameters
- *                           it knows ("save" is "", "appendonly" is "no": the
- *                           server keeps nothing on disk), *0\r\n if none
+ *                           it knows, each name as it was asked ("save" is "",
+ *                           "appendonly" is "no": the server keeps nothing on
+ *                           disk), *0\r\n if none
  *     COMMAND [DOCS ...]    *0\r\n (what redis-cli asks on connect)
  * Errors, worded as Redis 7 words them:
  *     unknown command 'FOO', with args beginning with: 'a' 'b' [and a space]
@@ -161,7 +162,7 @@ typedef enum kv_parse_status {
  *     "Protocol error: bulk string not followed by CRLF" (the workbook's
  *         own: Redis skips those two bytes without looking at them)
  *     "Protocol error: too big mbulk count string" / "... bulk count string"
- *         a "*" or "$" line with no "\n" in its first KV_MAX_INLINE bytes
+ *         a "*" or "$" followed by KV_MAX_INLINE bytes with no "\n" among them
  *   A header line ("*3", "$5") must end in "\r\n"; its number is checked
  *   once its "\n" has come. Integers are an optional '-' and decimal digits.
  * In KV_TEXT mode a '*' is an ordinary byte: every request is a line.
@@ -175,7 +176,8 @@ kv_parse_status kv_parse(kv_protocol protocol, const void *buf, size_t len, kv_c
 /*
  * A running server: a listening socket, the connections it serves, and the
  * data, stored in an lru_cache (from lru_cache.h) of config.capacity keys.
- * Opaque: every function below takes it.
+ * GET, SET and INCR make their key the most recently used; EXISTS, TTL and
+ * EXPIRE do not. Opaque: every function below takes it.
  */
 typedef struct kv_server kv_server;
 

@@ -301,8 +301,6 @@ Test(level3, redis_cli_one_shot_commands_work)
     redis_cli(port, (char *[]){ "GET", "nothing", NULL }, "\n",
               "redis-cli prints an empty line for a null bulk string when not on a terminal");
     redis_cli(port, (char *[]){ "INCR", "visits", NULL }, "1\n", "redis-cli INCR");
-    redis_cli(port, (char *[]){ "EXISTS", "greeting", "nothing", NULL }, "1\n", "redis-cli EXISTS");
-    redis_cli(port, (char *[]){ "DEL", "greeting", NULL }, "1\n", "redis-cli DEL");
     kv_server_stop(server);
 }
 
