@@ -370,7 +370,9 @@ static char *slurp(int fd)
 
 static int temp_file(void)
 {
-    char path[] = "/tmp/capacity-test-XXXXXX";
+    const char *dir = getenv("TMPDIR");
+    char path[512];
+    snprintf(path, sizeof path, "%s/capacity-test-XXXXXX", dir != NULL && *dir ? dir : "/tmp");
     int fd = mkstemp(path);
     cr_assert(fd >= 0, "could not create a temporary file for the program's output");
     unlink(path);

@@ -12,7 +12,7 @@
 
 WB_LEVEL(3);
 
-/* The classic example as the issue writes its flags. */
+/* The classic example, written as flags. */
 #define CLASSIC_FLAGS                                                                              \
     "--dau", "10M", "--reads-per-user", "10", "--writes-per-user", "1", "--payload", "1KB",        \
         "--peak", "3", "--cache-hit", "0.8", "--query-ms", "5"
