@@ -204,10 +204,10 @@ int main(int argc, char **argv)
         seconds = 0.1;
     fill_inputs();
 
-    wb_bench_target("resolve1", 50000);
-    wb_bench_target("resolve2", 50000);
-    wb_bench_target("shorten1", 10000);
-    wb_bench_target("shorten2", 10000);
+    wb_bench_target("resolve1", 10000);
+    wb_bench_target("resolve2", 10000);
+    wb_bench_target("shorten1", 2000);
+    wb_bench_target("shorten2", 2000);
 
     wb_bench_rate("codec", wb_bench_measure(codec_batch, NULL, 1, 1000, seconds),
                   "encode + decode of an id");
