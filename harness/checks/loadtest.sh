@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# gate: loadtest: the load tester builds with -Werror under gcc and clang, its tests pass plainly, under ASan+UBSan, ThreadSanitizer and valgrind, and it loads a real redis-server with no error
+# gate: loadtest: the load tester builds with -Werror under gcc and clang, its tests pass plainly, under ASan+UBSan, ThreadSanitizer and valgrind, its planted bugs still apply, and it loads a real redis-server with no error
 #
 # Run by `make check` (which sets BUILD_ROOT to its own tree) and by
 # `make loadtest-check`. Its tests include runs against a real redis-server;
-# here a skipped test fails, so that the gate proves everything. The last
-# step starts a private redis-server on a free loopback port, loads it for
-# a second with the optimised build, and checks the report and that the
+# here a skipped test fails, so that the gate proves everything. Proving
+# that each planted bug is caught takes a build per bug, so that is
+# `make loadtest-mutants`; here only that every patch still applies. The
+# last step starts a private redis-server on a free loopback port, loads it
+# for a second with the optimised build, and checks the report and that the
 # SETs landed. Exit status 0: all passed.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
@@ -31,6 +33,15 @@ step clang plain
 step gcc memcheck
 step gcc race
 step gcc valgrind
+
+echo "== planted bugs"
+n=0
+for patch in harness/loadtest/tests/mutants/*.patch; do
+    n=$((n + 1))
+    sed '/^--- a\//,$!d' "$patch" | patch -s --dry-run -p1 -d harness/loadtest/src >/dev/null 2>&1 ||
+        { echo "FAIL: $patch no longer applies to harness/loadtest/src/"; failed=1; }
+done
+echo "$n patches checked"
 
 echo "== against a real redis-server"
 . harness/loadtest/redis.sh

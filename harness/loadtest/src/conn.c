@@ -232,7 +232,8 @@ static void parse_replies(conn *c, const conn_plan *plan, conn_stats *s, int64_t
             break;
         if (st != RESP_OK) {
             escape(shown, sizeof shown, c->in + at, c->in_len - at);
-            conn_lose(c, s, now, "the server sent %s: \"%s\"", resp_status_text(st), shown);
+            conn_lose(c, s, now, "the server sent %s: \"%s\"%s", resp_status_text(st), shown,
+                      st == RESP_BAD_TYPE ? " (does it speak RESP?)" : "");
             return;
         }
         account(c, s, &r, now);

@@ -26,12 +26,12 @@ static tiny_server *run_against(const tiny_script *script, opt_config *cfg, cons
 
 Test(level4, answers_every_request_it_was_asked_to_send)
 {
-    opt_config cfg = config_for(0, 1000, 4);
+    opt_config cfg = config_for(0, 1001, 4);
     lt_result r;
-    tiny_server *server = run_against(&(tiny_script){ 0 }, &cfg, NULL, &r, "-n 1000 -c 4");
-    expect_clean_run(&r, 1000, "1000 requests to a well-behaved server");
-    cr_assert(tiny_command_count(server) == 1000,
-              "the server received %zu commands, expected the 1000 asked for",
+    tiny_server *server = run_against(&(tiny_script){ 0 }, &cfg, NULL, &r, "-n 1001 -c 4");
+    expect_clean_run(&r, 1001, "1001 requests over 4 connections (251 + 250 + 250 + 250)");
+    cr_assert(tiny_command_count(server) == 1001,
+              "the server received %zu commands, expected the 1001 asked for",
               tiny_command_count(server));
     cr_assert(tiny_protocol_error(server)[0] == '\0',
               "the server could not parse a request: %s; requests must be RESP multibulk",

@@ -3,6 +3,7 @@
 #   make loadtest [HOST=127.0.0.1] [PORT=6379] [ARGS='-c 50 -d 10 --pipeline 16']
 #   make loadtest-test [LEVEL=n] [MODE=memcheck|valgrind|race]
 #   make loadtest-check      what `make check` runs for it
+#   make loadtest-mutants    its tests catch each bug planted in harness/loadtest/tests/mutants/
 #   make loadtest-compare    it and redis-benchmark against one redis-server, side by side
 #
 # The program runs from an optimised build ($(BUILD_ROOT)/loadtest/CC/bench/loadtest).
@@ -11,7 +12,7 @@ LT_MAKE = $(MAKE) -s -f harness/loadtest/build.mk V=$(V)
 LT_MODE = $(or $(MODE),plain)
 LT_OUT  = $(BUILD_ROOT)/loadtest/$(CCNAME)
 
-.PHONY: loadtest loadtest-test loadtest-check loadtest-compare
+.PHONY: loadtest loadtest-test loadtest-check loadtest-mutants loadtest-compare
 
 loadtest: deps ## load a RESP server (make serve's, Redis): [PORT=6379] ARGS='-c 50 -d 10 -P 16'
 	@$(LT_MAKE) VARIANT=bench program
@@ -24,6 +25,9 @@ loadtest-test: deps ## the load tester's own tests [LEVEL=n] [MODE=memcheck|valg
 
 loadtest-check: deps ## the load tester's gate: gcc and clang, sanitizers, valgrind, real Redis
 	@bash harness/checks/loadtest.sh
+
+loadtest-mutants: deps ## prove the load tester's tests catch each bug planted in its mutants/
+	@harness/loadtest/tests/mutate
 
 loadtest-compare: deps ## the load tester beside redis-benchmark on one redis-server [QUICK=1]
 	@$(LT_MAKE) VARIANT=bench program
