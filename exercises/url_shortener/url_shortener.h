@@ -247,7 +247,10 @@ typedef struct url_server url_server;
  *                   201 {"code":"C","short_url":"BASEC"} on success;
  *                   400 {"error":"NAME"} when url_shorten refuses the
  *                   request (NAME from url_status above) or the body is
- *                   not such an object ("bad_json"); 409 {"error":"taken"};
+ *                   not such an object ("bad_json", also for one of these
+ *                   members given twice, which parsers read differently, and
+ *                   for "\u0000", which no C string can carry);
+ *                   409 {"error":"taken"};
  *                   503 {"error":"full"}; 411 without a Content-Length;
  *                   413 for a body over 8 KiB.
  *   GET or HEAD /C  302 with "Location: <the long URL>" (one hit counted),
