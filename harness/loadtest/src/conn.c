@@ -69,6 +69,13 @@ static void describe(char *out, size_t cap, const resp_reply *r)
     }
 }
 
+const char *conn_error_text(int err, char *buf, size_t size)
+{
+    if (strerror_r(err, buf, size) != 0)
+        snprintf(buf, size, "error %d", err);
+    return buf;
+}
+
 /* ---- the end of a connection ---- */
 
 static void finish(conn *c, conn_stats *s, int64_t now)
@@ -151,7 +158,9 @@ static void flush(conn *c, conn_stats *s, int64_t now)
         } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
             return; /* the socket is full: the loop waits until it can be written */
         } else {
-            conn_lose(c, s, now, "writing requests failed: %s", strerror(errno));
+            char text[128];
+            conn_lose(c, s, now, "writing requests failed: %s",
+                      conn_error_text(errno, text, sizeof text));
             return;
         }
     }
@@ -194,14 +203,20 @@ static int expected(int kind, const resp_reply *r)
 static void account(conn *c, conn_stats *s, const resp_reply *r, int64_t now)
 {
     int kind = c->kinds[c->answered++];
-    *(kind == CONN_GET ? &s->gets : &s->sets) += 1;
+    if (kind == CONN_GET)
+        s->gets++;
+    else
+        s->sets++;
     hist_record(s->latency, now > c->sent_at ? (uint64_t)(now - c->sent_at) : 0);
     if (now > s->last_event)
         s->last_event = now;
     int error = r->kind == RESP_ERROR;
     if (!error && expected(kind, r))
         return;
-    *(error ? &s->error_replies : &s->unexpected_replies) += 1;
+    if (error)
+        s->error_replies++;
+    else
+        s->unexpected_replies++;
     if (s->first_error[0] == '\0') {
         char shown[SHOWN_BYTES * 4 + 16];
         describe(shown, sizeof shown, r);
@@ -270,7 +285,9 @@ void conn_on_readable(conn *c, const conn_plan *plan, conn_stats *s)
         conn_lose(c, s, now, "the server closed the connection with %d of %d replies outstanding",
                   c->batch - c->answered, c->batch);
     } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-        conn_lose(c, s, now, "reading replies failed: %s", strerror(errno));
+        char text[128];
+        conn_lose(c, s, now, "reading replies failed: %s",
+                  conn_error_text(errno, text, sizeof text));
     }
 }
 

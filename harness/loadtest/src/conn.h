@@ -92,6 +92,9 @@ int conn_wants_write(const conn *c);
 void conn_lose(conn *c, conn_stats *stats, int64_t now, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* strerror that threads may call at once: the text of errno value `err`, in buf. */
+const char *conn_error_text(int err, char *buf, size_t size);
+
 /* Loses the connection if no reply came for cfg->timeout. */
 void conn_check_timeout(conn *c, const conn_plan *plan, conn_stats *stats, int64_t now);
 

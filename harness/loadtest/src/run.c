@@ -124,6 +124,7 @@ static lt_status open_all(run *r, struct addrinfo *list, char *why, size_t size)
 {
     const opt_config *cfg = r->cfg;
     const struct addrinfo *ai = list;
+    char text[128];
     for (int i = 0; i < cfg->connections; i++) {
         int error = 0, fd = open_socket(ai, cfg->timeout, &error);
         while (fd < 0 && i == 0 && ai->ai_next != NULL) /* the first may try every address */
@@ -131,11 +132,12 @@ static lt_status open_all(run *r, struct addrinfo *list, char *why, size_t size)
         if (fd < 0 && i == 0)
             return fail(why, size, LT_CONNECT_FAILED,
                         "could not connect to %s:%d: %s (is the server running there?)", cfg->host,
-                        cfg->port, strerror(error));
+                        cfg->port, conn_error_text(error, text, sizeof text));
         if (fd < 0)
             return fail(why, size, LT_CONNECT_FAILED,
                         "could not open connection %d of %d to %s:%d: %s%s", i + 1,
-                        cfg->connections, cfg->host, cfg->port, strerror(error),
+                        cfg->connections, cfg->host, cfg->port,
+                        conn_error_text(error, text, sizeof text),
                         error == EMFILE ? " (raise the limit with ulimit -n)" : "");
         worker *w = &r->workers[i % cfg->threads];
         if (!conn_init(&w->conns[w->n], i, fd, &r->plan))
@@ -171,10 +173,12 @@ static void watch(worker *w, conn *c)
     if (c->finished || want == c->polled_out)
         return;
     struct epoll_event ev = { .events = EPOLLIN | (want ? EPOLLOUT : 0), .data.ptr = c };
+    char text[128];
     if (epoll_ctl(w->epoll_fd, EPOLL_CTL_MOD, c->fd, &ev) == 0)
         c->polled_out = want;
     else
-        conn_lose(c, &w->stats, wb_now(w->run->clock), "epoll_ctl failed: %s", strerror(errno));
+        conn_lose(c, &w->stats, wb_now(w->run->clock), "epoll_ctl failed: %s",
+                  conn_error_text(errno, text, sizeof text));
 }
 
 static void check_timeouts(worker *w, int64_t now)
@@ -191,9 +195,11 @@ static void loop(worker *w)
     while (w->stats.finished < w->n) {
         int n = epoll_wait(w->epoll_fd, events, EVENTS, WAIT_MS);
         if (n < 0 && errno != EINTR) {
+            char text[128];
+            conn_error_text(errno, text, sizeof text);
             int64_t now = wb_now(plan->clock);
             for (int i = 0; i < w->n; i++)
-                conn_lose(&w->conns[i], &w->stats, now, "epoll_wait failed: %s", strerror(errno));
+                conn_lose(&w->conns[i], &w->stats, now, "epoll_wait failed: %s", text);
             return;
         }
         for (int i = 0; i < n; i++) {
@@ -256,15 +262,18 @@ static lt_status make_workers(run *r, char *why, size_t size)
 
 static lt_status make_loops(run *r, char *why, size_t size)
 {
+    char text[128];
     for (int t = 0; t < r->cfg->threads; t++) {
         worker *w = &r->workers[t];
         w->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
         if (w->epoll_fd < 0)
-            return fail(why, size, LT_SYSTEM_ERROR, "epoll_create1 failed: %s", strerror(errno));
+            return fail(why, size, LT_SYSTEM_ERROR, "epoll_create1 failed: %s",
+                        conn_error_text(errno, text, sizeof text));
         for (int i = 0; i < w->n; i++) {
             struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &w->conns[i] };
             if (epoll_ctl(w->epoll_fd, EPOLL_CTL_ADD, w->conns[i].fd, &ev) != 0)
-                return fail(why, size, LT_SYSTEM_ERROR, "epoll_ctl failed: %s", strerror(errno));
+                return fail(why, size, LT_SYSTEM_ERROR, "epoll_ctl failed: %s",
+                            conn_error_text(errno, text, sizeof text));
         }
     }
     return LT_OK;
@@ -285,8 +294,10 @@ static lt_status run_threads(run *r, char *why, size_t size)
     r->state = error == 0 ? GO : ABORT;
     pthread_cond_broadcast(&r->changed);
     pthread_mutex_unlock(&r->lock);
+    char text[128];
     if (error != 0)
-        s = fail(why, size, LT_SYSTEM_ERROR, "could not start a thread: %s", strerror(error));
+        s = fail(why, size, LT_SYSTEM_ERROR, "could not start a thread: %s",
+                 conn_error_text(error, text, sizeof text));
     for (int t = 0; t < r->cfg->threads; t++)
         if (r->workers[t].started)
             pthread_join(r->workers[t].thread, NULL);

@@ -26,12 +26,12 @@ static tiny_server *run_against(const tiny_script *script, opt_config *cfg, cons
 
 Test(level4, answers_every_request_it_was_asked_to_send)
 {
-    opt_config cfg = config_for(0, 1001, 4);
+    opt_config cfg = config_for(0, 401, 4);
     lt_result r;
-    tiny_server *server = run_against(&(tiny_script){ 0 }, &cfg, NULL, &r, "-n 1001 -c 4");
-    expect_clean_run(&r, 1001, "1001 requests over 4 connections (251 + 250 + 250 + 250)");
-    cr_assert(tiny_command_count(server) == 1001,
-              "the server received %zu commands, expected the 1001 asked for",
+    tiny_server *server = run_against(&(tiny_script){ 0 }, &cfg, NULL, &r, "-n 401 -c 4");
+    expect_clean_run(&r, 401, "401 requests over 4 connections (101 + 100 + 100 + 100)");
+    cr_assert(tiny_command_count(server) == 401,
+              "the server received %zu commands, expected the 401 asked for",
               tiny_command_count(server));
     cr_assert(tiny_protocol_error(server)[0] == '\0',
               "the server could not parse a request: %s; requests must be RESP multibulk",
@@ -59,12 +59,12 @@ Test(level4, shares_the_requests_out_over_every_connection)
 
 Test(level4, threads_share_the_connections)
 {
-    opt_config cfg = config_for(0, 600, 6);
+    opt_config cfg = config_for(0, 300, 6);
     cfg.threads = 3;
     lt_result r;
     tiny_server *server =
-        run_against(&(tiny_script){ 0 }, &cfg, NULL, &r, "-n 600 -c 6 --threads 3");
-    expect_clean_run(&r, 600, "600 requests over 6 connections on 3 threads");
+        run_against(&(tiny_script){ 0 }, &cfg, NULL, &r, "-n 300 -c 6 --threads 3");
+    expect_clean_run(&r, 300, "300 requests over 6 connections on 3 threads");
     cr_assert(tiny_connections(server) == 6,
               "the server saw %d connections, expected 6 shared by the 3 threads",
               tiny_connections(server));
@@ -74,7 +74,7 @@ Test(level4, threads_share_the_connections)
 
 Test(level4, mixes_gets_and_sets_as_the_ratio_says)
 {
-    opt_config cfg = config_for(0, 10000, 2);
+    opt_config cfg = config_for(0, 5000, 2);
     cfg.pipeline = 16;
     lt_result r;
     tiny_server *server = run_against(&(tiny_script){ 0 }, &cfg, NULL, &r, "the default 80:20 mix");
@@ -83,8 +83,8 @@ Test(level4, mixes_gets_and_sets_as_the_ratio_says)
               "the server received %zu GET and %zu SET, the result counts %llu and %llu: each "
               "reply must be counted under the command it answers",
               gets, sets, (unsigned long long)r.gets, (unsigned long long)r.sets);
-    cr_assert(gets + sets == 10000 && gets >= 7800 && gets <= 8200,
-              "%zu of 10000 requests were GET, expected about 8000 (80%%, seed 1)", gets);
+    cr_assert(gets + sets == 5000 && gets >= 3900 && gets <= 4100,
+              "%zu of 5000 requests were GET, expected about 4000 (80%%, seed 1)", gets);
     lt_result_free(&r);
     tiny_free(server);
 }
@@ -107,7 +107,7 @@ Test(level4, a_mix_of_one_to_zero_sends_only_gets)
 
 Test(level4, keys_stay_inside_the_key_space)
 {
-    opt_config cfg = config_for(0, 2000, 2);
+    opt_config cfg = config_for(0, 500, 2);
     cfg.keys = 10;
     lt_result r;
     tiny_server *server = run_against(&(tiny_script){ 0 }, &cfg, NULL, &r, "-r 10");
@@ -123,7 +123,7 @@ Test(level4, keys_stay_inside_the_key_space)
     }
     for (int k = 0; k < 10; k++)
         cr_assert(seen[k],
-                  "in 2000 requests with -r 10, key number %d was never used: keys "
+                  "in 500 requests with -r 10, key number %d was never used: keys "
                   "must be drawn from the whole key space",
                   k);
     lt_result_free(&r);
@@ -198,7 +198,7 @@ Test(level4, a_pipeline_keeps_that_many_requests_in_flight)
 
 Test(level4, a_batch_is_answered_before_the_next_is_sent)
 {
-    opt_config cfg = config_for(0, 4000, 1);
+    opt_config cfg = config_for(0, 1000, 1);
     cfg.pipeline = 4;
     lt_result r;
     tiny_server *server = run_against(&(tiny_script){ 0 }, &cfg, NULL, &r, "-P 4");
