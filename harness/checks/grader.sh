@@ -15,7 +15,7 @@ cd "$(dirname "$0")/../.." || exit 2
 tmp=$(mktemp -d /tmp/wb-grader.XXXXXX)
 chmod 755 "$tmp"
 trap 'rm -rf "$tmp" /tmp/wb-grader-escape-*' EXIT
-export WB_TIMEOUT=3 GRADE_EXERCISE_LIMIT=150 GRADE_MEM_LIMIT=1048576 NO_COLOR=1
+export WB_TIMEOUT=5 GRADE_EXERCISE_LIMIT=150 NO_COLOR=1
 export GRADE_CACHE=${BUILD_ROOT:-build}/grade-cache
 # A uid of this run's own: grading kills every process of its uid after each run.
 # (and each fixture below, graded side by side with another, gets the next one).
@@ -49,10 +49,14 @@ variant() {
 # honest DIR: the verdicts of an ordinary run of the implementation in DIR ("suite/test VERDICT").
 honest() {
     local dir=$1 impl=twin-$(basename "$(dirname "$dir")")
-    BUILD_ROOT=$tmp/build make -s -f harness/mk/build.mk EX=lru_cache IMPL="$impl" IMPL_DIR="$dir" \
-        VARIANT=plain tests >/dev/null 2>&1 || { echo "cannot build $dir"; return 1; }
-    BUILD_ROOT=$tmp/build harness/bin/run-tests --ex lru_cache --impl "$impl" --quiet \
+    # One build at a time: the honest runs share their test objects.
+    BUILD_ROOT=$tmp/build flock "$tmp/build.lock" make -s -f harness/mk/build.mk EX=lru_cache \
+        IMPL="$impl" IMPL_DIR="$dir" VARIANT=plain tests >"$tmp/$impl.build" 2>&1 ||
+        { fail "cannot build the honest stand-in $dir: $(tail -n 2 "$tmp/$impl.build")"; return 1; }
+    # A generous time limit: a loaded machine must not change the honest verdicts.
+    BUILD_ROOT=$tmp/build WB_TIMEOUT=30 WB_WATCHDOG=300 harness/bin/run-tests --ex lru_cache --impl "$impl" --quiet \
         --bin "$tmp/build/$cc/plain/impl/$impl/lru_cache/test_lru_cache" --results "$tmp/$impl.tsv" >/dev/null 2>&1
+    [ -s "$tmp/$impl.tsv" ] || { fail "the honest run of $dir wrote no results"; return 1; }
     awk -F '\t' '!/^#/ { print $1 "/" $2, ($3 == "PASS" ? "PASS" : "FAIL") }' "$tmp/$impl.tsv" | sort
 }
 
