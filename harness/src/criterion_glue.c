@@ -8,7 +8,10 @@
  * - A test that passed but whose process then exited non-zero (a leak found
  *   by LeakSanitizer or valgrind at exit) fails.
  * - The results go to a tab-separated report (--output=wb:FILE) that the
- *   board, the grader and `make check` read.
+ *   board, the grader and `make check` read, and (WB_STREAM=FILE) to a file
+ *   line by line as tests end.
+ * - Under the grader (WB_ISOLATE), each test's process group is killed once
+ *   the test has ended, so that nothing it forked outlives it.
  * All report hooks live in this file: Criterion allows one of each per binary.
  */
 #define _GNU_SOURCE
@@ -28,10 +31,11 @@
 
 /* ---- in the test's own process (the worker) ---- */
 
+/* DIR/SUITE.TEST then SUFFIX: the marker that a test finished, or ".pid", its process id. */
 static void marker_path(char *out, size_t size, const char *dir, const char *suite,
-                        const char *test)
+                        const char *test, const char *suffix)
 {
-    snprintf(out, size, "%s/%s.%s", dir, suite, test);
+    snprintf(out, size, "%s/%s.%s%s", dir, suite, test, suffix);
 }
 
 /* Under WB_ISOLATE the runner needs the test's process (group) id to clean up after it. */
@@ -41,9 +45,8 @@ void wb_backend_test_started(void)
     if (dir == NULL || getenv("WB_ISOLATE") == NULL)
         return;
     char path[4096];
-    marker_path(path, sizeof path, dir, criterion_current_suite->name,
-                criterion_current_test->name);
-    strncat(path, ".pid", sizeof path - strlen(path) - 1);
+    marker_path(path, sizeof path, dir, criterion_current_suite->name, criterion_current_test->name,
+                ".pid");
     FILE *f = fopen(path, "w");
     if (f != NULL) {
         fprintf(f, "%ld\n", (long)getpid());
@@ -57,8 +60,8 @@ void wb_mark_test_finished(void)
     if (dir == NULL)
         return;
     char path[4096];
-    marker_path(path, sizeof path, dir, criterion_current_suite->name,
-                criterion_current_test->name);
+    marker_path(path, sizeof path, dir, criterion_current_suite->name, criterion_current_test->name,
+                "");
     FILE *f = fopen(path, "w");
     if (f != NULL)
         fclose(f);
@@ -148,8 +151,7 @@ static int has_ended(long pid)
 static void kill_test_group(const struct criterion_test_stats *ts)
 {
     char path[4096];
-    marker_path(path, sizeof path, marker_dir, ts->test->category, ts->test->name);
-    strncat(path, ".pid", sizeof path - strlen(path) - 1);
+    marker_path(path, sizeof path, marker_dir, ts->test->category, ts->test->name, ".pid");
     FILE *f = fopen(path, "r");
     long pid = 0;
     if (f == NULL)
@@ -179,7 +181,7 @@ static void settle_verdict(struct criterion_test_stats *ts)
     char path[4096];
     int finished = 0;
     if (have_marker_dir) {
-        marker_path(path, sizeof path, marker_dir, ts->test->category, ts->test->name);
+        marker_path(path, sizeof path, marker_dir, ts->test->category, ts->test->name, "");
         finished = unlink(path) == 0;
     }
     if (ts->timed_out) {
