@@ -3,6 +3,7 @@
 # (it talks to the server through /dev/tcp, so redis-cli is not needed).
 #
 #   lt_redis_start DIR    starts one, logging to DIR/redis.log; sets LT_REDIS_PORT and LT_REDIS_PID
+#                         (LT_REDIS_WRAP: a command to start it under, such as "taskset -c 0")
 #   lt_redis_ask CMD      sends one inline command, prints the first line of the reply
 #   lt_redis_stop         stops it
 
@@ -26,7 +27,7 @@ lt_redis_start() {
     # A port nobody uses is not known in advance: try a few, and keep the one the server could bind.
     for attempt in 1 2 3 4 5; do
         LT_REDIS_PORT=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
-        redis-server --port "$LT_REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
+        ${LT_REDIS_WRAP:-} redis-server --port "$LT_REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
             --daemonize no --dir "$dir" --logfile "$dir/redis.log" &
         LT_REDIS_PID=$!
         for _ in $(seq 100); do

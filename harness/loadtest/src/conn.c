@@ -78,32 +78,31 @@ const char *conn_error_text(int err, char *buf, size_t size)
 
 /* ---- the end of a connection ---- */
 
-static void finish(conn *c, conn_stats *s, int64_t now)
+static void finish(conn *c, conn_thread *t, int64_t now)
 {
     if (c->fd >= 0)
         close(c->fd);
     c->fd = -1;
     c->finished = 1;
-    s->finished++;
-    if (now > s->last_event)
-        s->last_event = now;
+    t->finished++;
+    if (now > t->last_event)
+        t->last_event = now;
 }
 
-void conn_lose(conn *c, conn_stats *s, int64_t now, const char *fmt, ...)
+void conn_lose(conn *c, conn_thread *t, int64_t now, const char *fmt, ...)
 {
     if (c->finished)
         return;
-    s->connections_lost++;
-    s->lost_requests += (uint64_t)(c->batch - c->answered);
-    s->unsent_requests += c->to_send == UINT64_MAX ? 0 : c->to_send;
-    if (s->first_loss[0] == '\0') {
-        int n = snprintf(s->first_loss, sizeof s->first_loss, "connection %d: ", c->number);
+    t->connections_lost++;
+    t->lost_requests += (uint64_t)(c->batch - c->answered);
+    if (t->first_loss[0] == '\0') {
+        int n = snprintf(t->first_loss, sizeof t->first_loss, "connection %d: ", c->number);
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(s->first_loss + n, sizeof s->first_loss - (size_t)n, fmt, ap);
+        vsnprintf(t->first_loss + n, sizeof t->first_loss - (size_t)n, fmt, ap);
         va_end(ap);
     }
-    finish(c, s, now);
+    finish(c, t, now);
 }
 
 /* ---- batches out ---- */
@@ -127,26 +126,27 @@ static void put_request(conn *c, const conn_plan *plan)
     c->kinds[c->batch++] = (unsigned char)kind;
 }
 
-/* Fills the next batch, if one may start now. 0 when the connection has nothing more to send. */
-static int start_batch(conn *c, const conn_plan *plan, int64_t now)
+/* Fills the next batch from the thread's share, if one may start now. 0 when there is
+ * nothing more to send. */
+static int start_batch(conn *c, const conn_plan *plan, conn_thread *t, int64_t now)
 {
-    if (c->to_send == 0 || (plan->cfg->duration > 0 && now >= plan->deadline))
+    if (t->to_send == 0 || (plan->cfg->duration > 0 && now >= plan->deadline))
         return 0;
     uint64_t n = (uint64_t)plan->cfg->pipeline;
-    if (c->to_send < n)
-        n = c->to_send;
+    if (t->to_send < n)
+        n = t->to_send;
     c->batch = c->answered = 0;
     c->out_len = c->out_done = 0;
     for (uint64_t i = 0; i < n; i++)
         put_request(c, plan);
-    if (c->to_send != UINT64_MAX)
-        c->to_send -= n;
+    if (t->to_send != UINT64_MAX)
+        t->to_send -= n;
     c->sent_at = c->last_progress = now;
     return 1;
 }
 
 /* Writes what the socket takes of the batch. */
-static void flush(conn *c, conn_stats *s, int64_t now)
+static void flush(conn *c, conn_thread *t, int64_t now)
 {
     while (c->out_done < c->out_len) {
         ssize_t n = send(c->fd, c->out + c->out_done, c->out_len - c->out_done, MSG_NOSIGNAL);
@@ -159,30 +159,30 @@ static void flush(conn *c, conn_stats *s, int64_t now)
             return; /* the socket is full: the loop waits until it can be written */
         } else {
             char text[128];
-            conn_lose(c, s, now, "writing requests failed: %s",
+            conn_lose(c, t, now, "writing requests failed: %s",
                       conn_error_text(errno, text, sizeof text));
             return;
         }
     }
 }
 
-static void next_batch(conn *c, const conn_plan *plan, conn_stats *s, int64_t now)
+static void next_batch(conn *c, const conn_plan *plan, conn_thread *t, int64_t now)
 {
-    if (start_batch(c, plan, now))
-        flush(c, s, now);
+    if (start_batch(c, plan, t, now))
+        flush(c, t, now);
     else
-        finish(c, s, now);
+        finish(c, t, now);
 }
 
-void conn_begin(conn *c, const conn_plan *plan, conn_stats *s, int64_t now)
+void conn_begin(conn *c, const conn_plan *plan, conn_thread *t, int64_t now)
 {
-    next_batch(c, plan, s, now);
+    next_batch(c, plan, t, now);
 }
 
-void conn_on_writable(conn *c, conn_stats *s, int64_t now)
+void conn_on_writable(conn *c, conn_thread *t, int64_t now)
 {
     if (!c->finished)
-        flush(c, s, now);
+        flush(c, t, now);
 }
 
 int conn_wants_write(const conn *c)
@@ -200,27 +200,27 @@ static int expected(int kind, const resp_reply *r)
     return r->kind == RESP_SIMPLE && r->len == 2 && memcmp(r->text, "OK", 2) == 0;
 }
 
-static void account(conn *c, conn_stats *s, const resp_reply *r, int64_t now)
+static void account(conn *c, conn_thread *t, const resp_reply *r, int64_t now)
 {
     int kind = c->kinds[c->answered++];
     if (kind == CONN_GET)
-        s->gets++;
+        t->gets++;
     else
-        s->sets++;
-    hist_record(s->latency, now > c->sent_at ? (uint64_t)(now - c->sent_at) : 0);
-    if (now > s->last_event)
-        s->last_event = now;
+        t->sets++;
+    hist_record(t->latency, now > c->sent_at ? (uint64_t)(now - c->sent_at) : 0);
+    if (now > t->last_event)
+        t->last_event = now;
     int error = r->kind == RESP_ERROR;
     if (!error && expected(kind, r))
         return;
     if (error)
-        s->error_replies++;
+        t->error_replies++;
     else
-        s->unexpected_replies++;
-    if (s->first_error[0] == '\0') {
+        t->unexpected_replies++;
+    if (t->first_error[0] == '\0') {
         char shown[SHOWN_BYTES * 4 + 16];
         describe(shown, sizeof shown, r);
-        snprintf(s->first_error, sizeof s->first_error, "%s answered %s%s",
+        snprintf(t->first_error, sizeof t->first_error, "%s answered %s%s",
                  kind == CONN_GET ? "GET" : "SET", shown,
                  error              ? ""
                  : kind == CONN_GET ? ", not a bulk string or $-1"
@@ -229,14 +229,14 @@ static void account(conn *c, conn_stats *s, const resp_reply *r, int64_t now)
 }
 
 /* Accounts for every whole reply in the input, and keeps the rest for the next read. */
-static void parse_replies(conn *c, const conn_plan *plan, conn_stats *s, int64_t now)
+static void parse_replies(conn *c, const conn_plan *plan, conn_thread *t, int64_t now)
 {
     size_t at = 0;
     char shown[SHOWN_BYTES * 4 + 8];
     while (at < c->in_len) {
         if (c->answered == c->batch) {
             escape(shown, sizeof shown, c->in + at, c->in_len - at);
-            conn_lose(c, s, now, "the server sent %zu bytes after the last reply expected: \"%s\"",
+            conn_lose(c, t, now, "the server sent %zu bytes after the last reply expected: \"%s\"",
                       c->in_len - at, shown);
             return;
         }
@@ -247,11 +247,11 @@ static void parse_replies(conn *c, const conn_plan *plan, conn_stats *s, int64_t
             break;
         if (st != RESP_OK) {
             escape(shown, sizeof shown, c->in + at, c->in_len - at);
-            conn_lose(c, s, now, "the server sent %s: \"%s\"%s", resp_status_text(st), shown,
+            conn_lose(c, t, now, "the server sent %s: \"%s\"%s", resp_status_text(st), shown,
                       st == RESP_BAD_TYPE ? " (does it speak RESP?)" : "");
             return;
         }
-        account(c, s, &r, now);
+        account(c, t, &r, now);
         at += used;
     }
     memmove(c->in, c->in + at, c->in_len - at);
@@ -259,17 +259,17 @@ static void parse_replies(conn *c, const conn_plan *plan, conn_stats *s, int64_t
     if (at > 0)
         c->last_progress = now;
     if (c->answered == c->batch)
-        next_batch(c, plan, s, now);
+        next_batch(c, plan, t, now);
 }
 
-void conn_on_readable(conn *c, const conn_plan *plan, conn_stats *s)
+void conn_on_readable(conn *c, const conn_plan *plan, conn_thread *t)
 {
     if (c->finished)
         return;
     if (c->in_len == c->in_cap) { /* a reply longer than the buffer: make room for it */
         char *bigger = c->in_cap <= SIZE_MAX / 2 ? realloc(c->in, c->in_cap * 2) : NULL;
         if (bigger == NULL) {
-            conn_lose(c, s, wb_now(plan->clock), "no memory for a reply of over %zu bytes",
+            conn_lose(c, t, wb_now(plan->clock), "no memory for a reply of over %zu bytes",
                       c->in_cap);
             return;
         }
@@ -280,21 +280,21 @@ void conn_on_readable(conn *c, const conn_plan *plan, conn_stats *s)
     int64_t now = wb_now(plan->clock);
     if (n > 0) {
         c->in_len += (size_t)n;
-        parse_replies(c, plan, s, now);
+        parse_replies(c, plan, t, now);
     } else if (n == 0) {
-        conn_lose(c, s, now, "the server closed the connection with %d of %d replies outstanding",
+        conn_lose(c, t, now, "the server closed the connection with %d of %d replies outstanding",
                   c->batch - c->answered, c->batch);
     } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
         char text[128];
-        conn_lose(c, s, now, "reading replies failed: %s",
+        conn_lose(c, t, now, "reading replies failed: %s",
                   conn_error_text(errno, text, sizeof text));
     }
 }
 
-void conn_check_timeout(conn *c, const conn_plan *plan, conn_stats *s, int64_t now)
+void conn_check_timeout(conn *c, const conn_plan *plan, conn_thread *t, int64_t now)
 {
     if (!c->finished && now - c->last_progress >= plan->cfg->timeout)
-        conn_lose(c, s, now, "no reply for %.1f s (%d of %d replies of the batch received)",
+        conn_lose(c, t, now, "no reply for %.1f s (%d of %d replies of the batch received)",
                   (double)(now - c->last_progress) / WB_SEC, c->answered, c->batch);
 }
 
@@ -315,11 +315,6 @@ int conn_init(conn *c, int number, int fd, const conn_plan *plan)
     *c = (conn){ .fd = fd, .number = number };
     /* Connection i's own sequence: seeding with seed + i would give shifted copies of one. */
     wb_rng_seed(&c->rng, mix(cfg->seed ^ mix((uint64_t)number + 1)));
-    c->to_send = UINT64_MAX;
-    if (cfg->requests > 0) { /* the requests shared out, the first connections taking the rest */
-        uint64_t n = (uint64_t)cfg->connections;
-        c->to_send = cfg->requests / n + ((uint64_t)number < cfg->requests % n);
-    }
     c->kinds = malloc((size_t)cfg->pipeline);
     c->out_cap = longest * (size_t)cfg->pipeline;
     c->out = malloc(c->out_cap);

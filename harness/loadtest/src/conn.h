@@ -29,25 +29,26 @@ typedef struct conn_plan {
     size_t set_key_at;
 } conn_plan;
 
-/* One thread's figures; merged into the run's result at the end. */
-typedef struct conn_stats {
-    uint64_t gets, sets, error_replies, unexpected_replies, lost_requests, unsent_requests;
+/* What the connections of one thread share: the requests left to send, and the
+ * figures, merged into the run's result at the end. Only that thread touches it. */
+typedef struct conn_thread {
+    uint64_t to_send; /* the thread's share of --requests not sent yet; UINT64_MAX when timed */
+    uint64_t gets, sets, error_replies, unexpected_replies, lost_requests;
     int connections_lost;
     int finished; /* connections of the thread that finished, lost ones included */
     char first_error[256];
     char first_loss[256];
     int64_t last_event; /* the time of the last reply or loss */
     hist *latency;
-} conn_stats;
+} conn_thread;
 
 /* The command of each request in flight. */
 enum { CONN_GET = 0, CONN_SET = 1 };
 
 typedef struct conn {
-    int fd;           /* -1 once closed */
-    int number;       /* 0 .. connections - 1, for messages and the generator's seed */
-    wb_rng rng;       /* draws this connection's keys and commands */
-    uint64_t to_send; /* requests still to send; UINT64_MAX in a timed run */
+    int fd;     /* -1 once closed */
+    int number; /* 0 .. connections - 1, for messages and the generator's seed */
+    wb_rng rng; /* draws this connection's keys and commands */
     /* The batch in flight: kinds[answered .. batch) still wait for their replies. */
     unsigned char *kinds;
     int batch, answered;
@@ -69,34 +70,35 @@ int conn_init(conn *c, int number, int fd, const conn_plan *plan);
 void conn_free(conn *c);
 
 /*
- * Starts the next batch if there is one to send (requests left, before the
- * deadline) and writes what the socket takes; otherwise finishes the
- * connection. Call once at the start; after that the connection starts its
- * batches itself.
+ * Starts the next batch if there is one to send (requests left in the
+ * thread's share, before the deadline) and writes what the socket takes;
+ * otherwise finishes the connection. A connection takes up to `pipeline`
+ * requests from the share for each batch, so in a --requests run a fast
+ * connection sends more than a slow one, as in redis-benchmark. Call once at the start; after that
+ * the connection starts its batches itself.
  */
-void conn_begin(conn *c, const conn_plan *plan, conn_stats *stats, int64_t now);
+void conn_begin(conn *c, const conn_plan *plan, conn_thread *thread, int64_t now);
 
 /* The socket can be written: writes what is left of the batch. */
-void conn_on_writable(conn *c, conn_stats *stats, int64_t now);
+void conn_on_writable(conn *c, conn_thread *thread, int64_t now);
 
 /* The socket can be read: reads, accounts for each whole reply, and starts the next
  * batch once the whole batch was answered. Reads the clock itself. */
-void conn_on_readable(conn *c, const conn_plan *plan, conn_stats *stats);
+void conn_on_readable(conn *c, const conn_plan *plan, conn_thread *thread);
 
 /* True while bytes of the batch wait to be written (the socket was full). */
 int conn_wants_write(const conn *c);
 
-/* Gives the connection up, counting its requests in flight as lost (and in a
- * --requests run those it did not send yet as unsent); the reason (printf) is
- * kept if it is the run's first. Does nothing to a finished connection. */
-void conn_lose(conn *c, conn_stats *stats, int64_t now, const char *fmt, ...)
+/* Gives the connection up, counting its requests in flight as lost; the reason
+ * (printf) is kept if it is the thread's first. Does nothing to a finished connection. */
+void conn_lose(conn *c, conn_thread *thread, int64_t now, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 /* strerror that threads may call at once: the text of errno value `err`, in buf. */
 const char *conn_error_text(int err, char *buf, size_t size);
 
 /* Loses the connection if no reply came for cfg->timeout. */
-void conn_check_timeout(conn *c, const conn_plan *plan, conn_stats *stats, int64_t now);
+void conn_check_timeout(conn *c, const conn_plan *plan, conn_thread *thread, int64_t now);
 
 /* Builds the request templates; 0 when out of memory. conn_plan_free frees them. */
 int conn_plan_init(conn_plan *plan, const opt_config *cfg, const wb_clock *clock);

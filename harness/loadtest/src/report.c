@@ -126,7 +126,8 @@ void report_results(FILE *out, const opt_config *cfg, const lt_result *r)
         fprintf(out, "throughput   %s operations/s\n",
                 grouped(a, (uint64_t)((double)ops / seconds + 0.5)));
     else
-        fprintf(out, "throughput   none: no reply came\n");
+        fprintf(out, "throughput   not measured: %s\n",
+                ops == 0 ? "no reply came" : "no time passed between the start and the last reply");
     if (hist_count(r->latency) == 0)
         return;
     print_percentiles(out, r->latency);

@@ -39,7 +39,7 @@ typedef struct worker {
     conn *conns; /* n of them: connections number, number + threads, ... */
     int n;
     int epoll_fd;
-    conn_stats stats;
+    conn_thread share; /* its share of the requests, and its figures */
     pthread_t thread;
     int started; /* the thread was created and must be joined */
 } worker;
@@ -177,14 +177,14 @@ static void watch(worker *w, conn *c)
     if (epoll_ctl(w->epoll_fd, EPOLL_CTL_MOD, c->fd, &ev) == 0)
         c->polled_out = want;
     else
-        conn_lose(c, &w->stats, wb_now(w->run->clock), "epoll_ctl failed: %s",
+        conn_lose(c, &w->share, wb_now(w->run->clock), "epoll_ctl failed: %s",
                   conn_error_text(errno, text, sizeof text));
 }
 
 static void check_timeouts(worker *w, int64_t now)
 {
     for (int i = 0; i < w->n; i++)
-        conn_check_timeout(&w->conns[i], &w->run->plan, &w->stats, now);
+        conn_check_timeout(&w->conns[i], &w->run->plan, &w->share, now);
 }
 
 static void loop(worker *w)
@@ -192,22 +192,22 @@ static void loop(worker *w)
     const conn_plan *plan = &w->run->plan;
     struct epoll_event events[EVENTS];
     int64_t checked = wb_now(plan->clock);
-    while (w->stats.finished < w->n) {
+    while (w->share.finished < w->n) {
         int n = epoll_wait(w->epoll_fd, events, EVENTS, WAIT_MS);
         if (n < 0 && errno != EINTR) {
             char text[128];
             conn_error_text(errno, text, sizeof text);
             int64_t now = wb_now(plan->clock);
             for (int i = 0; i < w->n; i++)
-                conn_lose(&w->conns[i], &w->stats, now, "epoll_wait failed: %s", text);
+                conn_lose(&w->conns[i], &w->share, now, "epoll_wait failed: %s", text);
             return;
         }
         for (int i = 0; i < n; i++) {
             conn *c = events[i].data.ptr;
             if (events[i].events & EPOLLOUT)
-                conn_on_writable(c, &w->stats, wb_now(plan->clock));
+                conn_on_writable(c, &w->share, wb_now(plan->clock));
             if (events[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
-                conn_on_readable(c, plan, &w->stats);
+                conn_on_readable(c, plan, &w->share);
             watch(w, c);
         }
         /* Timeouts are rare: look for them when idle, or every WAIT_MS of the run's time. */
@@ -231,9 +231,9 @@ static void *work(void *arg)
     if (!go)
         return NULL;
     int64_t now = wb_now(r->clock);
-    w->stats.last_event = r->start;
+    w->share.last_event = r->start;
     for (int i = 0; i < w->n; i++) {
-        conn_begin(&w->conns[i], &r->plan, &w->stats, now);
+        conn_begin(&w->conns[i], &r->plan, &w->share, now);
         watch(w, &w->conns[i]);
     }
     loop(w);
@@ -252,9 +252,12 @@ static lt_status make_workers(run *r, char *why, size_t size)
         worker *w = &r->workers[t];
         w->run = r;
         w->epoll_fd = -1;
+        /* The requests shared out over the threads, the first ones taking the rest. */
+        uint64_t n = r->cfg->requests, share = n / (uint64_t)threads;
+        w->share.to_send = n == 0 ? UINT64_MAX : share + ((uint64_t)t < n % (uint64_t)threads);
         w->conns = calloc((size_t)per, sizeof *w->conns);
-        w->stats.latency = hist_create();
-        if (w->conns == NULL || w->stats.latency == NULL)
+        w->share.latency = hist_create();
+        if (w->conns == NULL || w->share.latency == NULL)
             return fail(why, size, LT_NO_MEMORY, "no memory for %d connections", per);
     }
     return LT_OK;
@@ -308,13 +311,14 @@ static void merge(run *r, lt_result *out)
 {
     int64_t end = r->start;
     for (int t = 0; t < r->cfg->threads; t++) {
-        const conn_stats *s = &r->workers[t].stats;
+        const conn_thread *s = &r->workers[t].share;
         out->gets += s->gets;
         out->sets += s->sets;
         out->error_replies += s->error_replies;
         out->unexpected_replies += s->unexpected_replies;
         out->lost_requests += s->lost_requests;
-        out->unsent_requests += s->unsent_requests;
+        out->unsent_requests +=
+            r->cfg->requests > 0 ? s->to_send : 0; /* its connections were lost */
         out->connections_lost += s->connections_lost;
         if (out->first_error[0] == '\0')
             snprintf(out->first_error, sizeof out->first_error, "%s", s->first_error);
@@ -335,7 +339,7 @@ static void clean_up(run *r)
         if (w->epoll_fd >= 0)
             close(w->epoll_fd);
         free(w->conns);
-        hist_destroy(w->stats.latency);
+        hist_destroy(w->share.latency);
     }
     free(r->workers);
     conn_plan_free(&r->plan);

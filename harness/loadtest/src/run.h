@@ -30,19 +30,21 @@ typedef struct lt_result {
     uint64_t error_replies;      /* replies of the error kind (-ERR ...) */
     uint64_t unexpected_replies; /* replies of a kind the command never gets (GET answered +OK) */
     uint64_t lost_requests;      /* sent, never answered: their connection was lost */
-    uint64_t unsent_requests;    /* of --requests, never sent because their connection was lost */
-    int connections_lost;  /* closed by the server, timed out, or sent bytes that are not RESP */
-    char first_error[256]; /* the first error or unexpected reply, escaped; "" if none */
-    char first_loss[256];  /* why the first connection was lost; "" if none */
-    int64_t elapsed;       /* ns from the start to the last reply (or loss) */
-    hist *latency;         /* each reply's latency in ns; owned: free with lt_result_free */
+    uint64_t unsent_requests; /* of --requests, never sent: every connection of a thread was lost */
+    int connections_lost;     /* closed by the server, timed out, or sent bytes that are not RESP */
+    char first_error[256];    /* the first error or unexpected reply, escaped; "" if none */
+    char first_loss[256];     /* why the first connection was lost; "" if none */
+    int64_t elapsed;          /* ns from the start to the last reply (or loss) */
+    hist *latency;            /* each reply's latency in ns; owned: free with lt_result_free */
 } lt_result;
 
 /*
  * Runs the load test `cfg` describes. `clock` times the run and each reply
  * (NULL: the monotonic clock); tests pass a manual clock, which only
  * the code they run moves. Blocks until the run ends:
- * - with cfg->requests, once every request was answered or lost;
+ * - with cfg->requests, once every request was answered or lost (the
+ *   requests are shared out over the threads, and each thread's connections
+ *   take batches from its share as they go, so a fast connection sends more);
  * - with cfg->duration, once the time is up and the batches in flight came
  *   back: no batch starts at or after start + duration.
  * A connection that gets no reply for cfg->timeout, is closed by the

@@ -27,9 +27,11 @@ static tiny_server *run_against(const tiny_script *script, opt_config *cfg, cons
 Test(level4, answers_every_request_it_was_asked_to_send)
 {
     opt_config cfg = config_for(0, 401, 4);
+    cfg.threads = 3;
     lt_result r;
-    tiny_server *server = run_against(&(tiny_script){ 0 }, &cfg, NULL, &r, "-n 401 -c 4");
-    expect_clean_run(&r, 401, "401 requests over 4 connections (101 + 100 + 100 + 100)");
+    tiny_server *server =
+        run_against(&(tiny_script){ 0 }, &cfg, NULL, &r, "-n 401 -c 4 --threads 3");
+    expect_clean_run(&r, 401, "401 requests shared by 3 threads as 134 + 134 + 133");
     cr_assert(tiny_command_count(server) == 401,
               "the server received %zu commands, expected the 401 asked for",
               tiny_command_count(server));
@@ -40,7 +42,7 @@ Test(level4, answers_every_request_it_was_asked_to_send)
     tiny_free(server);
 }
 
-Test(level4, shares_the_requests_out_over_every_connection)
+Test(level4, every_connection_sends_requests)
 {
     opt_config cfg = config_for(0, 100, 5);
     lt_result r;
@@ -48,10 +50,10 @@ Test(level4, shares_the_requests_out_over_every_connection)
     int per[5] = { 0 };
     for (size_t i = 0; i < tiny_command_count(server); i++)
         per[tiny_command_at(server, i)->connection]++;
-    cr_assert(tiny_connections(server) == 5 && per[0] == 20 && per[1] == 20 && per[2] == 20 &&
-                  per[3] == 20 && per[4] == 20,
+    cr_assert(tiny_connections(server) == 5 && per[0] > 0 && per[1] > 0 && per[2] > 0 &&
+                  per[3] > 0 && per[4] > 0 && per[0] + per[1] + per[2] + per[3] + per[4] == 100,
               "-n 100 -c 5: the server saw %d connections sending %d, %d, %d, %d, %d requests; "
-              "expected 5 connections of 20 each",
+              "expected 5 connections sending 100 in all, each some of them",
               tiny_connections(server), per[0], per[1], per[2], per[3], per[4]);
     lt_result_free(&r);
     tiny_free(server);
@@ -322,11 +324,11 @@ Test(level4, a_connection_the_server_closes_is_lost_and_the_others_finish)
     lt_result r;
     tiny_server *server = run_against(&(tiny_script){ .close_after = 5 }, &cfg, NULL, &r,
                                       "the first connection closed after 5 replies");
-    cr_assert(r.connections_lost == 1 && r.gets + r.sets == 55 && r.lost_requests == 1 &&
-                  r.unsent_requests == 44,
+    cr_assert(r.connections_lost == 1 && r.gets + r.sets == 99 && r.lost_requests == 1 &&
+                  r.unsent_requests == 0,
               "-n 100 -c 2, one connection closed by the server after 5 replies: expected 1 "
-              "connection lost, 5 + 50 replies, 1 request lost in flight and 44 never sent; "
-              "got %s",
+              "connection lost with 1 request in flight, and the other connection to send the "
+              "rest: 99 replies, none unsent; got %s",
               result_text(&r));
     cr_assert(strstr(r.first_loss, "closed") != NULL,
               "the loss was explained as %s, expected it to say the server closed the connection",
