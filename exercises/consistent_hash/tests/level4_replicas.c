@@ -38,6 +38,12 @@ static size_t replicas_of(ring *r, const char *key, size_t n, char (*out)[RING_N
               status_name(s));
     cr_assert(found <= n, "ring_replicas(%s, %zu) set *found to %zu, more than the %zu asked for",
               wb_q(key), n, found, n);
+    for (size_t a = 0; a < found; a++) /* every test's lists must be distinct to mean anything */
+        for (size_t b = a + 1; b < found; b++)
+            cr_assert(strcmp(out[a], out[b]) != 0,
+                      "ring_replicas(%s, %zu) gave %s, which names %s twice: the walk must skip "
+                      "the points of nodes already listed",
+                      wb_q(key), n, list_text(out, found), out[a]);
     return found;
 }
 
@@ -97,7 +103,12 @@ Test(level4, replicas_are_distinct_nodes)
     char list[5][RING_NAME_MAX], key[32];
     for (int i = 0; i < 1000; i++) {
         snprintf(key, sizeof key, "user:%d", i);
-        size_t found = replicas_of(r, key, 5, list);
+        size_t found = 0;
+        ring_status s = ring_replicas(r, key, strlen(key), list, 5, &found);
+        cr_assert(s == RING_OK && found == 5,
+                  "ring_replicas(%s, 5) on 10 nodes returned %s with *found = %zu, expected "
+                  "RING_OK with 5",
+                  wb_q(key), status_name(s), found);
         for (size_t a = 0; a < found; a++)
             for (size_t b = a + 1; b < found; b++)
                 cr_assert(strcmp(list[a], list[b]) != 0,
