@@ -66,6 +66,10 @@ Test(level1, get_of_a_missing_key_is_not_found_and_leaves_the_buffer_untouched)
               "lru_get of a missing key changed the caller's buffer to %s; on a miss the buffer "
               "must be left as it was",
               wb_qn(buf, sizeof buf));
+    cr_assert(len == 12345,
+              "lru_get of a missing key set *len to %zu; on a miss *len must be "
+              "left as it was (there is no value to measure)",
+              len);
     lru_destroy(c);
 }
 
@@ -273,12 +277,12 @@ Test(level1, a_null_len_pointer_is_allowed)
 {
     lru_cache *c = new_cache(4, NULL);
     put(c, "k", "v");
-    char buf[4];
+    char buf[4] = "###";
     lru_status s = lru_get(c, "k", buf, sizeof buf, NULL);
     cr_assert(s == LRU_OK && buf[0] == 'v',
-              "lru_get(\"k\", buf, 4, NULL) returned %s, expected LRU_OK with \"v\": len may be "
-              "NULL when the caller does not need it",
-              status_name(s));
+              "lru_get(\"k\", buf, 4, NULL) returned %s with %s in the buffer, expected LRU_OK "
+              "with \"v\": len may be NULL when the caller does not need it",
+              status_name(s), wb_qn(buf, 1));
     lru_destroy(c);
 }
 
@@ -336,9 +340,16 @@ Test(level1, null_arguments_get_invalid_not_a_crash)
     s = lru_get(NULL, "k", buf, sizeof buf, NULL);
     cr_assert(s == LRU_INVALID, "lru_get(NULL cache) returned %s, expected LRU_INVALID",
               status_name(s));
+    s = lru_get(c, "k", NULL, 8, NULL);
+    cr_assert(s == LRU_INVALID,
+              "lru_get(cache, \"k\", NULL buf, cap 8) returned %s, expected "
+              "LRU_INVALID: there is no buffer to copy into",
+              status_name(s));
     s = lru_delete(c, NULL);
     cr_assert(s == LRU_INVALID, "lru_delete(cache, NULL key) returned %s, expected LRU_INVALID",
               status_name(s));
+    size_t n = lru_len(NULL);
+    cr_assert(n == 0, "lru_len(NULL) returned %zu, expected 0", n);
     expect_len(c, 0, "every call above was refused, so nothing was stored");
     lru_destroy(c);
 }

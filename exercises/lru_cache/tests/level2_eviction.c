@@ -13,6 +13,12 @@ WB_LEVEL(2);
     (const char *const[]){ __VA_ARGS__ },                                                          \
         sizeof((const char *const[]){ __VA_ARGS__ }) / sizeof(char *)
 
+static int count_visits_for_null(const char *key, const void *value, size_t len, void *ctx)
+{
+    (void)key, (void)value, (void)len, (void)ctx;
+    return 0;
+}
+
 /* The sequence every LRU explanation uses: each expect_ below is itself a get. */
 Test(level2, the_classic_sequence_evicts_in_lru_order)
 {
@@ -73,7 +79,8 @@ Test(level2, peek_does_not_change_recency)
     size_t len = 0;
     lru_status s = lru_peek(c, "a", buf, sizeof buf, &len);
     cr_assert(s == LRU_OK && len == 1 && buf[0] == '1',
-              "lru_peek(\"a\") returned %s, expected LRU_OK with \"1\"", status_name(s));
+              "lru_peek(\"a\") returned %s with %s, expected LRU_OK with \"1\"", status_name(s),
+              s == LRU_OK ? wb_qn(buf, len < sizeof buf ? len : 0) : "nothing");
     put(c, "d", "4");
     expect_missing(c, "a",
                    "peek reads without using: a stayed the least recently used, so put d "
@@ -115,6 +122,13 @@ Test(level2, overwrite_in_a_full_cache_evicts_nothing)
     put(c, "a", "1");
     put(c, "b", "2");
     put(c, "b", "22");
+    char buf[8];
+    lru_status s = lru_peek(c, "a", buf, sizeof buf, NULL);
+    cr_assert(s == LRU_OK,
+              "lru_peek(\"a\") returned %s after put a, put b, put b again into "
+              "capacity 2, expected LRU_OK: overwriting b needs no room, so nothing "
+              "may be evicted (look the key up before you evict)",
+              status_name(s));
     put(c, "a", "11");
     expect_value(c, "a", "11", "overwriting a key already stored needs no room");
     expect_value(c, "b", "22", "overwriting a key already stored needs no room");
@@ -146,6 +160,46 @@ Test(level2, a_delete_frees_a_slot_so_the_next_put_evicts_nothing)
     expect_order(c, ORDER("d", "c", "a"),
                  "after put a, b, c, delete b, put d with capacity 3: "
                  "the delete left room for d, so nothing was evicted");
+    lru_destroy(c);
+}
+
+Test(level2, a_get_that_finds_the_key_is_a_use_even_when_the_buffer_is_too_small)
+{
+    lru_cache *c = new_cache(2, NULL);
+    put(c, "old", "a long value");
+    put(c, "new", "v");
+    char small[2];
+    size_t len = 0;
+    lru_status s = lru_get(c, "old", small, sizeof small, &len);
+    cr_assert(s == LRU_TOO_SMALL,
+              "lru_get(\"old\") into 2 bytes returned %s, expected "
+              "LRU_TOO_SMALL",
+              status_name(s));
+    put(c, "newest", "x");
+    expect_missing(c, "new",
+                   "lru_get found \"old\" (its value did not fit, but the key was "
+                   "there): that is a use, so \"new\" was the least recently used");
+    lru_destroy(c);
+}
+
+Test(level2, null_arguments_to_peek_and_foreach_are_refused)
+{
+    lru_cache *c = new_cache(2, NULL);
+    put(c, "k", "v");
+    char buf[4];
+    lru_status s = lru_peek(c, NULL, buf, sizeof buf, NULL);
+    cr_assert(s == LRU_INVALID, "lru_peek(cache, NULL key) returned %s, expected LRU_INVALID",
+              status_name(s));
+    s = lru_peek(NULL, "k", buf, sizeof buf, NULL);
+    cr_assert(s == LRU_INVALID, "lru_peek(NULL cache) returned %s, expected LRU_INVALID",
+              status_name(s));
+    size_t n = lru_foreach(NULL, count_visits_for_null, NULL);
+    cr_assert(n == 0, "lru_foreach(NULL cache) returned %zu, expected 0", n);
+    n = lru_foreach(c, NULL, NULL);
+    cr_assert(n == 0,
+              "lru_foreach(cache, NULL visitor) returned %zu, expected 0: there is no one "
+              "to show the entries to",
+              n);
     lru_destroy(c);
 }
 

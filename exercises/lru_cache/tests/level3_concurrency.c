@@ -276,7 +276,8 @@ Test(level3, each_key_is_deleted_exactly_once_when_threads_race_to_delete_it)
     cr_assert(total_deleted == DELETE_KEYS,
               "8 threads raced to delete the same 2000 keys and got LRU_OK %d times in all, "
               "expected exactly 2000: each key must be deleted by exactly one thread (more means a "
-              "double delete, which frees memory twice)",
+              "double delete, which frees memory twice; fewer means some deletes missed a key "
+              "that was there)",
               total_deleted);
     expect_len(c, 0, "every key was deleted");
     lru_destroy(c);
@@ -296,7 +297,7 @@ static char *mixed_workload(int t, void *ctx)
         snprintf(key, sizeof key, "m%d", (int)wb_rng_below(&rng, 3 * MIXED_CAP));
         size_t len = 0;
         lru_status s = LRU_OK;
-        switch (wb_rng_below(&rng, 6)) {
+        switch (wb_rng_below(&rng, 7)) {
         case 0:
         case 1:
             s = lru_put(c, key, buf, make_value(buf, sizeof buf, key, t, i));
@@ -310,12 +311,22 @@ static char *mixed_workload(int t, void *ctx)
         case 4:
             s = lru_delete(c, key);
             break;
-        default:
+        case 5:
             len = lru_len(c);
             if (len > MIXED_CAP)
                 return wb_strdupf("lru_len returned %zu, more than the capacity %d", len,
                                   MIXED_CAP);
             continue;
+        default: {
+            struct foreach_check fc = { 0, NULL };
+            lru_foreach(c, check_each, &fc);
+            if (fc.problem != NULL)
+                return fc.problem;
+            if (fc.visited > MIXED_CAP)
+                return wb_strdupf("lru_foreach visited %zu entries, more than the capacity %d",
+                                  fc.visited, MIXED_CAP);
+            continue;
+        }
         }
         if (s != LRU_OK && s != LRU_NOT_FOUND)
             return wb_strdupf("a call on %s returned %s", wb_q(key), status_name(s));
@@ -333,7 +344,7 @@ Test(level3, a_mixed_workload_on_eight_threads_keeps_the_cache_consistent)
     lru_cache *c = new_cache(MIXED_CAP, NULL);
     wb_run_threads(8, mixed_workload, c,
                    "8 threads doing seeded random puts, gets, peeks, "
-                   "deletes and lens");
+                   "deletes, lens and walks");
     size_t len = lru_len(c);
     struct foreach_check fc = { 0, NULL };
     lru_foreach(c, check_each, &fc);

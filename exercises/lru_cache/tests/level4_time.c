@@ -19,14 +19,24 @@ static lru_cache *timed_cache(size_t capacity, wb_manual_clock *mc)
     return new_cache(capacity, &mc->clock);
 }
 
+/* "5000000000 ns" or "LRU_NO_TTL (never expires)", for messages. */
+static const char *ttl_text(int64_t ns)
+{
+    static _Thread_local char text[48];
+    if (ns == LRU_NO_TTL)
+        return "LRU_NO_TTL (never expires)";
+    snprintf(text, sizeof text, "%lld ns", (long long)ns);
+    return text;
+}
+
 static void expect_ttl(lru_cache *c, const char *key, int64_t want, const char *why)
 {
     int64_t remaining = -12345;
     lru_status s = lru_ttl(c, key, &remaining);
     cr_assert(s == LRU_OK, "lru_ttl(%s) returned %s, expected LRU_OK: %s", wb_q(key),
               status_name(s), why);
-    cr_assert(remaining == want, "lru_ttl(%s) gave %lld ns, expected %lld ns: %s", wb_q(key),
-              (long long)remaining, (long long)want, why);
+    cr_assert(remaining == want, "lru_ttl(%s) gave %s, expected %s: %s", wb_q(key),
+              ttl_text(remaining), ttl_text(want), why);
 }
 
 Test(level4, an_entry_is_live_until_its_ttl_and_expired_from_then_on)
@@ -47,30 +57,36 @@ Test(level4, an_entry_is_live_until_its_ttl_and_expired_from_then_on)
 Test(level4, an_expired_entry_is_a_miss_for_every_function_before_any_sweep)
 {
     wb_manual_clock mc;
-    lru_cache *c = timed_cache(4, &mc);
-    put_ttl(c, "a", "1", WB_SEC);
-    put_ttl(c, "b", "2", WB_SEC);
-    put_ttl(c, "c", "3", WB_SEC);
+    lru_cache *c = timed_cache(8, &mc);
+    const char *keys[] = { "peeked", "got", "deleted", "timed", "expired" };
+    for (int i = 0; i < 5; i++)
+        put_ttl(c, keys[i], "v", WB_SEC);
     wb_manual_clock_advance(&mc, 2 * WB_SEC);
+    /* Each function meets its own key first, so no other call has reclaimed it. */
     char buf[8];
-    lru_status s = lru_peek(c, "a", buf, sizeof buf, NULL);
+    lru_status s = lru_peek(c, "peeked", buf, sizeof buf, NULL);
     cr_assert(s == LRU_NOT_FOUND,
-              "lru_peek(\"a\") returned %s 1 s after its TTL ran out, "
-              "expected LRU_NOT_FOUND: expiry is checked on every read, not "
-              "only when a sweep runs",
+              "lru_peek(\"peeked\") returned %s 1 s after its TTL ran out, expected "
+              "LRU_NOT_FOUND: expiry is checked on every read, not only when a sweep runs",
               status_name(s));
-    expect_missing(c, "b", "its 1 s TTL ran out 1 s ago, and no sweep has run");
-    s = lru_delete(c, "c");
+    expect_missing(c, "got", "its 1 s TTL ran out 1 s ago, and no sweep has run");
+    s = lru_delete(c, "deleted");
     cr_assert(s == LRU_NOT_FOUND,
-              "lru_delete(\"c\") returned %s 1 s after its TTL ran out, "
-              "expected LRU_NOT_FOUND: an expired entry is not there to delete",
+              "lru_delete(\"deleted\") returned %s 1 s after its TTL ran out, expected "
+              "LRU_NOT_FOUND: an expired entry is not there to delete",
               status_name(s));
     int64_t remaining = 0;
-    s = lru_ttl(c, "a", &remaining);
+    s = lru_ttl(c, "timed", &remaining);
     cr_assert(s == LRU_NOT_FOUND,
-              "lru_ttl(\"a\") returned %s after it expired, expected "
+              "lru_ttl(\"timed\") returned %s (%s left) 1 s after its TTL ran out, expected "
               "LRU_NOT_FOUND",
+              status_name(s), ttl_text(remaining));
+    s = lru_expire(c, "expired", 3600 * WB_SEC);
+    cr_assert(s == LRU_NOT_FOUND,
+              "lru_expire(\"expired\", 1 h) returned %s 1 s after its TTL ran out, expected "
+              "LRU_NOT_FOUND: an expired entry cannot be given new life",
               status_name(s));
+    expect_missing(c, "expired", "lru_expire was refused, so it stayed expired");
     lru_destroy(c);
 }
 
@@ -197,26 +213,57 @@ Test(level4, sweep_reclaims_every_expired_entry_and_counts_them)
     expect_len(c, 7, "k4 .. k9 and \"forever\" are live");
     wb_manual_clock_advance(&mc, 100 * WB_SEC);
     n = lru_sweep(c);
-    cr_assert(n == 6, "lru_sweep returned %zu 104 s in, expected 6 (k4 .. k9)", n);
+    cr_assert(n == 6,
+              "at 104 s, lru_sweep returned %zu, expected 6 (k4 .. k9, with TTLs of 5 to "
+              "10 s)",
+              n);
     expect_len(c, 1, "only the entry without a TTL is left");
     lru_destroy(c);
 }
 
+/* One lookup on an expired "a", by the function numbered `which`; returns its name. */
+static const char *look_up_a(lru_cache *c, int which)
+{
+    char buf[8];
+    int64_t remaining;
+    switch (which) {
+    case 0:
+        lru_get(c, "a", buf, sizeof buf, NULL);
+        return "lru_get";
+    case 1:
+        lru_peek(c, "a", buf, sizeof buf, NULL);
+        return "lru_peek";
+    case 2:
+        lru_delete(c, "a");
+        return "lru_delete";
+    case 3:
+        lru_ttl(c, "a", &remaining);
+        return "lru_ttl";
+    default:
+        lru_expire(c, "a", WB_SEC);
+        return "lru_expire";
+    }
+}
+
 Test(level4, lookups_reclaim_the_expired_entries_they_meet)
 {
-    wb_manual_clock mc;
-    lru_cache *c = timed_cache(8, &mc);
-    put_ttl(c, "a", "1", WB_SEC);
-    put_ttl(c, "b", "2", WB_SEC);
-    put_ttl(c, "c", "3", WB_SEC);
-    wb_manual_clock_advance(&mc, 2 * WB_SEC);
-    expect_missing(c, "a", "its TTL ran out");
-    size_t n = lru_sweep(c);
-    cr_assert(n == 2,
-              "lru_sweep returned %zu, expected 2: three entries expired, and the get of "
-              "\"a\" found it expired and reclaimed it on the spot, as the header says",
-              n);
-    lru_destroy(c);
+    for (int which = 0; which < 5; which++) {
+        wb_manual_clock mc;
+        lru_cache *c = timed_cache(8, &mc);
+        put_ttl(c, "a", "1", WB_SEC);
+        put_ttl(c, "b", "2", WB_SEC);
+        put_ttl(c, "c", "3", WB_SEC);
+        wb_manual_clock_advance(&mc, 2 * WB_SEC);
+        const char *fn = look_up_a(c, which);
+        size_t n = lru_sweep(c);
+        cr_assert(n <= 2,
+                  "lru_sweep returned %zu, expected at most 2: three entries had expired, and "
+                  "%s(\"a\") met \"a\" expired, so it had to free it on the spot (it may have "
+                  "freed \"b\" and \"c\" too); only what no lookup reclaimed is left for the "
+                  "sweep",
+                  n, fn);
+        lru_destroy(c);
+    }
 }
 
 Test(level4, a_full_cache_reclaims_expired_entries_before_evicting_a_live_one)
@@ -250,6 +297,14 @@ Test(level4, a_ttl_of_zero_or_less_is_refused_and_stores_nothing)
               status_name(s));
     expect_missing(c, "zero", "the put was refused");
     expect_missing(c, "negative", "the put was refused");
+    put(c, "kept", "old value");
+    s = lru_put_ttl(c, "kept", "new", 3, 0);
+    cr_assert(s == LRU_INVALID,
+              "lru_put_ttl over an existing key with ttl 0 returned %s, expected "
+              "LRU_INVALID",
+              status_name(s));
+    expect_value(c, "kept", "old value", "a refused put leaves the entry under its key as it was");
+    expect_ttl(c, "kept", LRU_NO_TTL, "a refused put leaves the entry's TTL as it was");
     put(c, "k", "v");
     s = lru_expire(c, "k", -1);
     cr_assert(s == LRU_INVALID, "lru_expire with ttl -1 returned %s, expected LRU_INVALID",
@@ -350,4 +405,192 @@ Test(level4, concurrent_sweeps_reclaim_each_expired_entry_once)
               total);
     expect_len(s.cache, 400, "400 entries had a 60 s TTL");
     lru_destroy(s.cache);
+}
+
+Test(level4, overwriting_with_a_ttl_makes_the_entry_the_most_recently_used)
+{
+    wb_manual_clock mc;
+    lru_cache *c = timed_cache(2, &mc);
+    put(c, "a", "1");
+    put(c, "b", "2");
+    put_ttl(c, "a", "1 again", 3600 * WB_SEC);
+    put(c, "c", "3");
+    expect_missing(c, "b",
+                   "lru_put_ttl over \"a\" is a put: \"a\" became the most recent, so "
+                   "\"b\" was the least recently used when \"c\" came");
+    expect_value(c, "a", "1 again", "it was overwritten, then kept");
+    lru_destroy(c);
+}
+
+Test(level4, expire_on_an_entry_with_a_ttl_counts_from_now)
+{
+    wb_manual_clock mc;
+    lru_cache *c = timed_cache(4, &mc);
+    put_ttl(c, "k", "v", 10 * WB_SEC);
+    wb_manual_clock_advance(&mc, 8 * WB_SEC);
+    lru_status s = lru_expire(c, "k", 5 * WB_SEC);
+    cr_assert(s == LRU_OK, "lru_expire(\"k\", 5 s) returned %s, expected LRU_OK", status_name(s));
+    expect_ttl(c, "k", 5 * WB_SEC, "put with 10 s, 8 s later lru_expire gave it 5 s from now");
+    wb_manual_clock_advance(&mc, 5 * WB_SEC - 1);
+    expect_value(c, "k", "v", "lru_expire at 8 s gave it until 13 s; it is 1 ns before that");
+    wb_manual_clock_advance(&mc, 1);
+    expect_missing(c, "k", "lru_expire at 8 s gave it until 13 s, and it is 13 s");
+    lru_destroy(c);
+}
+
+Test(level4, an_entry_given_a_ttl_by_expire_expires_like_any_other)
+{
+    wb_manual_clock mc;
+    lru_cache *c = timed_cache(4, &mc);
+    put(c, "k", "v");
+    put(c, "forever", "v");
+    lru_status s = lru_expire(c, "k", WB_SEC);
+    cr_assert(s == LRU_OK, "lru_expire(\"k\", 1 s) returned %s, expected LRU_OK", status_name(s));
+    wb_manual_clock_advance(&mc, 2 * WB_SEC);
+    size_t n = lru_sweep(c);
+    cr_assert(n == 1,
+              "lru_sweep returned %zu, expected 1: \"k\" was put without a TTL, given 1 s "
+              "by lru_expire, and 2 s have passed (nothing else touched the cache)",
+              n);
+    expect_len(c, 1, "only \"forever\" is left");
+    lru_destroy(c);
+}
+
+Test(level4, a_new_entry_does_not_inherit_the_ttl_of_the_one_it_replaced)
+{
+    wb_manual_clock mc;
+    lru_cache *c = timed_cache(1, &mc);
+    put_ttl(c, "short-lived", "v", WB_SEC);
+    put(c, "evictor", "stays"); /* evicts short-lived: capacity 1 */
+    put_ttl(c, "deleted", "v", WB_SEC);
+    lru_delete(c, "deleted");
+    put(c, "after-delete", "stays");
+    wb_manual_clock_advance(&mc, 2 * WB_SEC);
+    expect_value(c, "after-delete", "stays",
+                 "it was put without a TTL where an entry with a 1 s TTL had been (evicted or "
+                 "deleted); the old entry's expiry must not carry over");
+    lru_destroy(c);
+}
+
+Test(level4, null_arguments_to_the_time_functions_are_refused)
+{
+    wb_manual_clock mc;
+    lru_cache *c = timed_cache(4, &mc);
+    put(c, "k", "v");
+    int64_t remaining = 0;
+    struct {
+        const char *call;
+        lru_status got;
+    } calls[] = {
+        { "lru_put_ttl(NULL cache, ...)", lru_put_ttl(NULL, "k", "v", 1, WB_SEC) },
+        { "lru_put_ttl(cache, NULL key, ...)", lru_put_ttl(c, NULL, "v", 1, WB_SEC) },
+        { "lru_expire(NULL cache, \"k\", 1 s)", lru_expire(NULL, "k", WB_SEC) },
+        { "lru_expire(cache, NULL key, 1 s)", lru_expire(c, NULL, WB_SEC) },
+        { "lru_ttl(NULL cache, \"k\", &remaining)", lru_ttl(NULL, "k", &remaining) },
+        { "lru_ttl(cache, NULL key, &remaining)", lru_ttl(c, NULL, &remaining) },
+        { "lru_ttl(cache, \"k\", NULL)", lru_ttl(c, "k", NULL) },
+    };
+    for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++)
+        cr_assert(calls[i].got == LRU_INVALID, "%s returned %s, expected LRU_INVALID",
+                  calls[i].call, status_name(calls[i].got));
+    size_t n = lru_sweep(NULL);
+    cr_assert(n == 0, "lru_sweep(NULL) returned %zu, expected 0", n);
+    expect_value(c, "k", "v", "every call above was refused");
+    expect_ttl(c, "k", LRU_NO_TTL, "every call above was refused");
+    lru_destroy(c);
+}
+
+/* Threads use every time function on shared keys while one thread moves the clock. */
+enum { TIMED_KEYS = 16, TIMED_CAP = 12, TIMED_STEPS = 2000 };
+
+struct timed_ctx {
+    lru_cache *cache;
+    wb_manual_clock *clock;
+};
+
+static int check_timed_value(const char *key, const void *value, size_t len, void *ctx)
+{
+    int *bad = ctx;
+    /* Values are the key itself, so any mix-up between entries shows. */
+    if (len != strlen(key) || memcmp(value, key, len) != 0)
+        ++*bad;
+    return 0;
+}
+
+static char *use_time_functions(int t, void *arg)
+{
+    struct timed_ctx *x = arg;
+    wb_rng rng;
+    wb_rng_seed(&rng, 500 + (uint64_t)t);
+    char key[16], buf[16];
+    for (int i = 0; i < TIMED_STEPS; i++) {
+        if (t == 0) { /* the clock keeper */
+            wb_manual_clock_advance(x->clock, 10 * WB_MSEC);
+            continue;
+        }
+        snprintf(key, sizeof key, "t%d", (int)wb_rng_below(&rng, TIMED_KEYS));
+        int64_t ttl = (int64_t)(1 + wb_rng_below(&rng, 100)) * WB_MSEC, remaining = 0;
+        size_t len = 0;
+        lru_status s = LRU_OK;
+        int bad = 0;
+        switch (wb_rng_below(&rng, 8)) {
+        case 0:
+            s = lru_put_ttl(x->cache, key, key, strlen(key), ttl);
+            break;
+        case 1:
+            s = lru_expire(x->cache, key, wb_rng_below(&rng, 2) ? ttl : 0);
+            break;
+        case 2:
+            s = lru_ttl(x->cache, key, &remaining);
+            if (s == LRU_OK && remaining != LRU_NO_TTL &&
+                (remaining <= 0 || remaining > 100 * WB_MSEC))
+                return wb_strdupf("lru_ttl(%s) gave %lld ns left, but every TTL given was 1 to "
+                                  "100 ms and live entries have some time left",
+                                  wb_q(key), (long long)remaining);
+            break;
+        case 3:
+            s = lru_get(x->cache, key, buf, sizeof buf, &len);
+            break;
+        case 4:
+            s = lru_peek(x->cache, key, buf, sizeof buf, &len);
+            break;
+        case 5:
+            if (lru_sweep(x->cache) > TIMED_CAP)
+                return wb_strdupf("lru_sweep reclaimed more entries than the cache can hold");
+            continue;
+        case 6:
+            lru_foreach(x->cache, check_timed_value, &bad);
+            if (bad > 0)
+                return wb_strdupf("lru_foreach showed %d entries whose value is not their key",
+                                  bad);
+            continue;
+        default:
+            if (lru_len(x->cache) > TIMED_CAP)
+                return wb_strdupf("lru_len returned more than the capacity %d", TIMED_CAP);
+            continue;
+        }
+        if (s != LRU_OK && s != LRU_NOT_FOUND)
+            return wb_strdupf("a call on %s returned %s", wb_q(key), status_name(s));
+        if (s == LRU_OK && len > 0 && (len != strlen(key) || memcmp(buf, key, len) != 0))
+            return wb_strdupf("the value under %s is %s, expected the key itself", wb_q(key),
+                              wb_qn(buf, len < sizeof buf ? len : 0));
+    }
+    return NULL;
+}
+
+Test(level4, the_time_functions_are_safe_on_many_threads)
+{
+    wb_manual_clock mc;
+    struct timed_ctx x = { timed_cache(TIMED_CAP, &mc), &mc };
+    wb_run_threads(6, use_time_functions, &x,
+                   "5 threads putting with TTLs, expiring, asking TTLs, reading, sweeping and "
+                   "walking while a sixth moves the clock");
+    int bad = 0;
+    size_t visited = lru_foreach(x.cache, check_timed_value, &bad);
+    size_t len = lru_len(x.cache);
+    cr_assert(bad == 0 && visited <= TIMED_CAP && len <= TIMED_CAP,
+              "after the threads finished: %d wrong values, lru_foreach visited %zu, lru_len says "
+              "%zu, capacity %d",
+              bad, visited, len, TIMED_CAP);
+    lru_destroy(x.cache);
 }
