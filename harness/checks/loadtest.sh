@@ -15,21 +15,25 @@ export WERROR=1 LOADTEST_NO_SKIPS=1
 root=${BUILD_ROOT:-build}
 failed=0
 
-# step CC MODE: build the program and the tests as MODE with CC, then run the tests.
+# build CC MODE: the program and the tests, as MODE with CC.
+build() {
+    CC=$1 make -s -j2 -f harness/loadtest/build.mk VARIANT="$2" program tests ||
+        { echo "FAIL: $1 could not build the load tester as $2"; failed=1; return 1; }
+}
+
+# step CC MODE: build, then run the tests.
 step() {
     local cc=$1 mode=$2 out=$root/loadtest/$1/$2
     echo "== $cc, $mode"
-    if ! CC=$cc make -s -f harness/loadtest/build.mk VARIANT="$mode" program tests; then
-        echo "FAIL: $cc could not build the load tester as $mode"
-        failed=1
-        return
-    fi
+    build "$cc" "$mode" || return
     harness/loadtest/tests/run "$mode" "$out/impl/tool/loadtest/test_loadtest" "$out/loadtest" \
         "$root/results/loadtest-$cc-$mode.tsv" || failed=1
+    echo "($SECONDS s so far)"
 }
 
+echo "== clang, plain (build only: the same tests run with gcc below)"
+build clang plain && echo "built"
 step gcc plain
-step clang plain
 step gcc memcheck
 step gcc race
 step gcc valgrind
@@ -45,7 +49,7 @@ echo "$n patches checked"
 
 echo "== against a real redis-server"
 . harness/loadtest/redis.sh
-make -s -f harness/loadtest/build.mk VARIANT=bench program || { echo "FAIL: the optimised build"; exit 1; }
+make -s -j2 -f harness/loadtest/build.mk VARIANT=bench program || { echo "FAIL: the optimised build"; exit 1; }
 lt_redis_start "$root/loadtest/redis" || exit 1
 trap lt_redis_stop EXIT
 out=$root/loadtest/redis/run.txt
@@ -57,4 +61,5 @@ echo "redis-server $(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/') holds
 [ "$status" -eq 0 ] || { echo "FAIL: loadtest ended with status $status"; failed=1; }
 grep -q '^errors       0$' "$out" || { echo "FAIL: the run against redis-server had errors"; failed=1; }
 [ "${keys#:}" -gt 0 ] 2>/dev/null || { echo "FAIL: no SET reached redis-server (DBSIZE $keys)"; failed=1; }
+echo "($SECONDS s in all)"
 exit $failed

@@ -26,14 +26,14 @@ static tiny_server *run_against(const tiny_script *script, opt_config *cfg, cons
 
 Test(level4, answers_every_request_it_was_asked_to_send)
 {
-    opt_config cfg = config_for(0, 401, 4);
+    opt_config cfg = config_for(0, 61, 4);
     cfg.threads = 3;
     lt_result r;
     tiny_server *server =
-        run_against(&(tiny_script){ 0 }, &cfg, NULL, &r, "-n 401 -c 4 --threads 3");
-    expect_clean_run(&r, 401, "401 requests shared by 3 threads as 134 + 134 + 133");
-    cr_assert(tiny_command_count(server) == 401,
-              "the server received %zu commands, expected the 401 asked for",
+        run_against(&(tiny_script){ 0 }, &cfg, NULL, &r, "-n 61 -c 4 --threads 3");
+    expect_clean_run(&r, 61, "61 requests shared by 3 threads as 21 + 20 + 20");
+    cr_assert(tiny_command_count(server) == 61,
+              "the server received %zu commands, expected the 61 asked for",
               tiny_command_count(server));
     cr_assert(tiny_protocol_error(server)[0] == '\0',
               "the server could not parse a request: %s; requests must be RESP multibulk",
@@ -61,12 +61,12 @@ Test(level4, every_connection_sends_requests)
 
 Test(level4, threads_share_the_connections)
 {
-    opt_config cfg = config_for(0, 300, 6);
+    opt_config cfg = config_for(0, 60, 6);
     cfg.threads = 3;
     lt_result r;
     tiny_server *server =
-        run_against(&(tiny_script){ 0 }, &cfg, NULL, &r, "-n 300 -c 6 --threads 3");
-    expect_clean_run(&r, 300, "300 requests over 6 connections on 3 threads");
+        run_against(&(tiny_script){ 0 }, &cfg, NULL, &r, "-n 60 -c 6 --threads 3");
+    expect_clean_run(&r, 60, "60 requests over 6 connections on 3 threads");
     cr_assert(tiny_connections(server) == 6,
               "the server saw %d connections, expected 6 shared by the 3 threads",
               tiny_connections(server));
@@ -76,7 +76,7 @@ Test(level4, threads_share_the_connections)
 
 Test(level4, mixes_gets_and_sets_as_the_ratio_says)
 {
-    opt_config cfg = config_for(0, 5000, 2);
+    opt_config cfg = config_for(0, 2000, 2);
     cfg.pipeline = 16;
     lt_result r;
     tiny_server *server = run_against(&(tiny_script){ 0 }, &cfg, NULL, &r, "the default 80:20 mix");
@@ -85,21 +85,21 @@ Test(level4, mixes_gets_and_sets_as_the_ratio_says)
               "the server received %zu GET and %zu SET, the result counts %llu and %llu: each "
               "reply must be counted under the command it answers",
               gets, sets, (unsigned long long)r.gets, (unsigned long long)r.sets);
-    cr_assert(gets + sets == 5000 && gets >= 3900 && gets <= 4100,
-              "%zu of 5000 requests were GET, expected about 4000 (80%%, seed 1)", gets);
+    cr_assert(gets + sets == 2000 && gets >= 1500 && gets <= 1700,
+              "%zu of 2000 requests were GET, expected about 1600 (80%%, seed 1)", gets);
     lt_result_free(&r);
     tiny_free(server);
 }
 
 Test(level4, a_mix_of_one_to_zero_sends_only_gets)
 {
-    opt_config cfg = config_for(0, 300, 1);
+    opt_config cfg = config_for(0, 100, 1);
     cfg.get_weight = 1;
     cfg.set_weight = 0;
     lt_result r;
     tiny_server *server = run_against(&(tiny_script){ 0 }, &cfg, NULL, &r, "--ratio 1:0");
-    cr_assert(tiny_count_named(server, "GET") == 300 && r.gets == 300 && r.sets == 0,
-              "--ratio 1:0 -n 300: the server received %zu GET of 300 commands, the result counts "
+    cr_assert(tiny_count_named(server, "GET") == 100 && r.gets == 100 && r.sets == 0,
+              "--ratio 1:0 -n 100: the server received %zu GET of 100 commands, the result counts "
               "%llu GET and %llu SET; expected GETs only",
               tiny_count_named(server, "GET"), (unsigned long long)r.gets,
               (unsigned long long)r.sets);
@@ -109,7 +109,7 @@ Test(level4, a_mix_of_one_to_zero_sends_only_gets)
 
 Test(level4, keys_stay_inside_the_key_space)
 {
-    opt_config cfg = config_for(0, 500, 2);
+    opt_config cfg = config_for(0, 300, 2);
     cfg.keys = 10;
     lt_result r;
     tiny_server *server = run_against(&(tiny_script){ 0 }, &cfg, NULL, &r, "-r 10");
@@ -125,7 +125,7 @@ Test(level4, keys_stay_inside_the_key_space)
     }
     for (int k = 0; k < 10; k++)
         cr_assert(seen[k],
-                  "in 500 requests with -r 10, key number %d was never used: keys "
+                  "in 300 requests with -r 10, key number %d was never used: keys "
                   "must be drawn from the whole key space",
                   k);
     lt_result_free(&r);
@@ -200,7 +200,7 @@ Test(level4, a_pipeline_keeps_that_many_requests_in_flight)
 
 Test(level4, a_batch_is_answered_before_the_next_is_sent)
 {
-    opt_config cfg = config_for(0, 1000, 1);
+    opt_config cfg = config_for(0, 400, 1);
     cfg.pipeline = 4;
     lt_result r;
     tiny_server *server = run_against(&(tiny_script){ 0 }, &cfg, NULL, &r, "-P 4");
@@ -282,13 +282,13 @@ Test(level4, large_replies_that_span_many_reads_are_read_whole)
 
 Test(level4, error_replies_are_counted_and_the_first_is_kept)
 {
-    opt_config cfg = config_for(0, 500, 2);
+    opt_config cfg = config_for(0, 200, 2);
     lt_result r;
     tiny_server *server = run_against(&(tiny_script){ .set_error = 1 }, &cfg, NULL, &r,
                                       "a server that answers SET with -ERR");
-    cr_assert(r.error_replies == r.sets && r.sets > 0 && r.gets + r.sets == 500 &&
+    cr_assert(r.error_replies == r.sets && r.sets > 0 && r.gets + r.sets == 200 &&
                   r.connections_lost == 0,
-              "every SET was answered -ERR; expected as many error replies as SETs, 500 replies "
+              "every SET was answered -ERR; expected as many error replies as SETs, 200 replies "
               "in all and no lost connection (an error reply is an answer); got %s",
               result_text(&r));
     cr_assert(strstr(r.first_error, "SET") && strstr(r.first_error, "-ERR the tiny server refuses"),
