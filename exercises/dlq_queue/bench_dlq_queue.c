@@ -239,7 +239,7 @@ int main(void)
     snprintf(floor_file, sizeof floor_file, "%s/floor.bin", dir);
 
     wb_bench_target("memory", 5000);
-    wb_bench_target("log", 1000);
+    wb_bench_target("log", 500);
     wb_bench_relate("memory", "ring");
     wb_bench_relate("log", "write");
     wb_bench_relate("fsync1", "fsync");
