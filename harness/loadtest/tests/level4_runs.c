@@ -322,13 +322,13 @@ Test(level4, a_connection_the_server_closes_is_lost_and_the_others_finish)
 {
     opt_config cfg = config_for(0, 100, 2);
     lt_result r;
-    tiny_server *server = run_against(&(tiny_script){ .close_after = 5 }, &cfg, NULL, &r,
-                                      "the first connection closed after 5 replies");
+    tiny_server *server = run_against(&(tiny_script){ .drop_first = 1 }, &cfg, NULL, &r,
+                                      "the first connection closed at its first request");
     cr_assert(r.connections_lost == 1 && r.gets + r.sets == 99 && r.lost_requests == 1 &&
                   r.unsent_requests == 0,
-              "-n 100 -c 2, one connection closed by the server after 5 replies: expected 1 "
-              "connection lost with 1 request in flight, and the other connection to send the "
-              "rest: 99 replies, none unsent; got %s",
+              "-n 100 -c 2, the first connection closed by the server with its first request "
+              "unanswered: expected 1 connection lost with 1 request in flight, and the other "
+              "connection to send the other 99 requests; got %s",
               result_text(&r));
     cr_assert(strstr(r.first_loss, "closed") != NULL,
               "the loss was explained as %s, expected it to say the server closed the connection",

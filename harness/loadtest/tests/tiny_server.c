@@ -198,13 +198,13 @@ static void *serve(void *arg)
         len += (size_t)got;
         if (!take_requests(h, in, &len, waiting, &n))
             break;
+        if (h->number == 0 && s->drop_first && n > 0)
+            break; /* closed with the request unanswered */
         if (s->mute || n < (s->hold > 0 ? s->hold : 1))
             continue;
         for (int i = 0; i < n; i++)
             reply(h, &waiting[i], replied++ == 0);
         n = 0;
-        if (h->number == 0 && s->close_after > 0 && replied >= s->close_after)
-            break;
     }
     shutdown(h->fd, SHUT_RDWR); /* tiny_stop closes it, after the join */
     free(in);

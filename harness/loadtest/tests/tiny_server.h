@@ -18,7 +18,7 @@ typedef struct tiny_script {
     int set_error;          /* answer SET with -ERR instead of +OK */
     const char *get_reply;  /* these bytes answer every GET (NULL: $-1) */
     size_t get_reply_len;   /* their length (0: strlen) */
-    int close_after;        /* close the first connection after this many replies (0: never) */
+    int drop_first;         /* close the first connection when its first request comes */
     const char *extra;      /* bytes sent after the first reply, answering nothing */
     int hold;               /* reply only once this many requests wait on the connection */
     int mute;               /* never reply */
