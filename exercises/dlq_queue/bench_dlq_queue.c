@@ -17,6 +17,7 @@
  * /tmp), removed at the end: fsync costs what that disk costs.
  */
 #define _GNU_SOURCE /* mkdtemp */
+#include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -226,27 +227,48 @@ static double through_file(const char *path, bool sync)
 
 /* ---- main ---- */
 
+static char folder[256]; /* where the logs go; removed at exit, whatever your code left in it */
+
+static void remove_folder(void)
+{
+    DIR *d = opendir(folder);
+    if (d == NULL)
+        return;
+    char path[600];
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+            snprintf(path, sizeof path, "%s/%s", folder, e->d_name);
+            unlink(path);
+        }
+    }
+    closedir(d);
+    rmdir(folder);
+}
+
 int main(void)
 {
-    const char *tmp = getenv("TMPDIR");
-    char dir[256], log[300], floor_file[300];
-    snprintf(dir, sizeof dir, "%s/bench_dlq_queue-XXXXXX", tmp != NULL && *tmp ? tmp : "/tmp");
-    if (mkdtemp(dir) == NULL) {
-        perror(dir);
-        return 1;
-    }
-    snprintf(log, sizeof log, "%s/queue.log", dir);
-    snprintf(floor_file, sizeof floor_file, "%s/floor.bin", dir);
-
     wb_bench_target("memory", 5000);
     wb_bench_target("log", 500);
     wb_bench_relate("memory", "ring");
     wb_bench_relate("log", "write");
     wb_bench_relate("fsync1", "fsync");
 
+    /* In memory first: code that stops at a TODO stops before any file is made. */
     mq_config cfg = { .capacity = CAPACITY };
     wb_bench_rate("ring", through_ring(), "floor: bare mutex ring, 2 threads");
     wb_bench_rate("memory", through_queue(cfg, 1), "in memory, 1P/1C");
+
+    const char *tmp = getenv("TMPDIR");
+    char log[300], floor_file[300];
+    snprintf(folder, sizeof folder, "%s/bench_dlq_queue-XXXXXX",
+             tmp != NULL && *tmp ? tmp : "/tmp");
+    if (mkdtemp(folder) == NULL) {
+        perror(folder);
+        return 1;
+    }
+    atexit(remove_folder);
+    snprintf(log, sizeof log, "%s/queue.log", folder);
+    snprintf(floor_file, sizeof floor_file, "%s/floor.bin", folder);
 
     cfg.log_path = log;
     wb_bench_rate("write", through_file(floor_file, false), "floor: write(2) of 120 bytes");
@@ -258,8 +280,5 @@ int main(void)
     wb_bench_rate("fsync1", through_queue(cfg, 1), "log, MQ_SYNC_SENDS, 1P/1C");
     unlink(log);
     wb_bench_rate("fsync4", through_queue(cfg, 4), "log, MQ_SYNC_SENDS, 4P/1C");
-    unlink(log);
-    unlink(floor_file);
-    rmdir(dir);
     return 0;
 }

@@ -5,8 +5,10 @@
 #include "mq_test.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -192,6 +194,29 @@ static void remove_folder(const char *dir)
     rmdir(dir);
 }
 
+/*
+ * Folders are named dlq_queue-PID-XXXXXX. A test process that dies before its
+ * cleanup (a crash, a sanitizer's abort, a timeout) cannot remove its own:
+ * the next one removes those of processes that no longer exist.
+ */
+static void remove_orphans(const char *parent)
+{
+    DIR *d = opendir(parent);
+    if (d == NULL)
+        return;
+    char path[600];
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        int pid = 0;
+        if (sscanf(e->d_name, "dlq_queue-%d-", &pid) != 1 || pid <= 0)
+            continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue; /* alive, or not ours to know */
+        snprintf(path, sizeof path, "%s/%s", parent, e->d_name);
+        remove_folder(path);
+    }
+    closedir(d);
+}
+
 static void remove_leftovers(void)
 {
     if (getpid() != maker) /* a forked writer never cleans up its parent's folders */
@@ -204,7 +229,9 @@ static void remove_leftovers(void)
 void scratch_make(struct scratch *s)
 {
     const char *tmp = getenv("TMPDIR");
-    snprintf(s->dir, sizeof s->dir, "%s/dlq_queue-XXXXXX", tmp != NULL && *tmp ? tmp : "/tmp");
+    const char *parent = tmp != NULL && *tmp ? tmp : "/tmp";
+    remove_orphans(parent);
+    snprintf(s->dir, sizeof s->dir, "%s/dlq_queue-%d-XXXXXX", parent, (int)getpid());
     cr_assert(mkdtemp(s->dir) != NULL, "could not make a scratch folder %s for the log",
               wb_q(s->dir));
     snprintf(s->log, sizeof s->log, "%s/queue.log", s->dir);

@@ -62,9 +62,10 @@ char *await_blocked(mq_queue *q, size_t senders, size_t receivers);
 /* ---- files, for level 5 ---- */
 
 /*
- * A fresh folder from mkdtemp, and the path of a log inside it. Every file in
- * the folder is removed with it, by scratch_remove, or when the test process
- * ends if the test stopped early.
+ * A fresh folder from mkdtemp under $TMPDIR (or /tmp), and the path of a log
+ * inside it. Every file in the folder is removed with it: by scratch_remove;
+ * when the test process exits, if the test stopped early; or by a later test
+ * run, if the process died without exiting (a crash, a sanitizer's abort).
  */
 struct scratch {
     char dir[256];
