@@ -85,23 +85,53 @@ static void expect_million_ranks(lb_board *b, const struct million *m, uint64_t 
     }
 }
 
+/*
+ * A million members take a second with an O(log n) board and hours with an
+ * O(n) one. Rather than run into the time limit, the test checks the pace by
+ * the work counter (level 2) as it goes, and says what is wrong.
+ */
+static void expect_log_pace(lb_board *b, uint64_t *before, uint64_t calls, uint64_t members,
+                            const char *call)
+{
+    uint64_t now = lb_visits(b);
+    double mean = (double)(now - *before) / (double)calls;
+    double bound = 8 * log2_of((size_t)members) + 16;
+    cr_assert(mean <= bound,
+              "%s looked at %.0f stored members per call (lb_visits) on a board of %llu, more "
+              "than the %.0f that level 2 allows: with a million members that pace takes "
+              "minutes to hours, so the test stops here. Level 3 builds on level 2's O(log n) "
+              "board",
+              call, mean, (unsigned long long)members, bound);
+    *before = now;
+}
+
 Test(level3, a_million_members_rank_exactly)
 {
     struct million m = { scaled(1 << 20), inverse_mod(SHUFFLE, BLOCK) };
     lb_board *b = new_board(5);
     char member[32], why[200];
+    uint64_t before = lb_visits(b);
     for (uint64_t i = 0; i < m.n; i++) {
         million_member(member, sizeof member, i);
         lb_status s = lb_add(b, member, (double)(perm(&m, i) / 2), 0, NULL);
         if (s != LB_OK)
             cr_assert_fail("lb_add(%s) returned %s while adding %llu members, expected LB_OK",
                            wb_q(member), status_name(s), (unsigned long long)m.n);
+        if ((i + 1) % 16384 == 0)
+            expect_log_pace(b, &before, 16384, i + 1, "lb_add");
     }
     expect_len(b, m.n, "every member was added once");
     snprintf(why, sizeof why, "%llu members, two per score from 0 to %llu", (unsigned long long)m.n,
              (unsigned long long)(m.n / 2 - 1));
     wb_rng rng;
     wb_rng_seed(&rng, 6);
+    size_t rank;
+    before = lb_visits(b);
+    for (int k = 0; k < 16; k++) {
+        million_member(member, sizeof member, unperm(&m, wb_rng_below(&rng, m.n)));
+        lb_rank(b, member, &rank);
+    }
+    expect_log_pace(b, &before, 16, m.n, "lb_rank");
     expect_million_ranks(b, &m, m.n / 2, &rng, why);
     expect_count(b, 10, 19, 20, "scores 10 .. 19 have two members each");
 
