@@ -237,9 +237,9 @@ static void run_one(const struct test *t, double timeout, struct verdict *v, dou
         v->word = "TIMEOUT";
         add_reason(v, why);
     } else if (WIFSIGNALED(status)) {
-        char why[160];
-        snprintf(why, sizeof why, "the test crashed (signal %d: %s)", WTERMSIG(status),
-                 strsignal(WTERMSIG(status)));
+        char why[400];
+        snprintf(why, sizeof why, "the test crashed (signal %d, %s): %s", WTERMSIG(status),
+                 strsignal(WTERMSIG(status)), wb_signal_story(WTERMSIG(status)));
         v->word = "CRASH";
         add_reason(v, why);
     } else if (WEXITSTATUS(status) == RACE_EXIT) {

@@ -321,7 +321,8 @@ static void write_test_line(FILE *out, const struct criterion_test_stats *ts)
         put_field(out, ts->message);
     }
     if (n == 0 && ts->signal != 0)
-        fprintf(out, "the test crashed (signal %d: %s)", ts->signal, strsignal(ts->signal));
+        fprintf(out, "the test crashed (signal %d, %s): %s", ts->signal, strsignal(ts->signal),
+                wb_signal_story(ts->signal));
     fputc('\n', out);
 }
 

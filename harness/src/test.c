@@ -8,6 +8,7 @@
 #include "wb/fail.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -87,6 +88,35 @@ _Noreturn void wb_fail_test(const char *file, int line, const char *message)
     if (!wb_on_test_thread())
         wb_park_failure(file, line, message);
     wb_report_failure(file, line, message);
+}
+
+const char *wb_signal_story(int sig)
+{
+    switch (sig) {
+    case SIGSEGV:
+        return "a bad memory access (a NULL, freed or out-of-bounds pointer); make memcheck "
+               "shows the line";
+    case SIGBUS:
+        return "a bad memory access (misaligned, or past the end of a mapped file)";
+    case SIGABRT:
+        return "abort(): an assert failed, or the C library found its heap corrupted (a double "
+               "free, a write past a block); make memcheck shows where";
+    case SIGFPE:
+        return "an arithmetic error, most often a division by zero";
+    case SIGILL:
+        return "an illegal instruction, often a jump through a corrupted function pointer";
+    case SIGPIPE:
+        return "SIGPIPE: the code wrote to a socket or pipe whose reader had gone; send with "
+               "MSG_NOSIGNAL (or ignore SIGPIPE) and treat EPIPE as a closed connection";
+    case SIGXCPU:
+        return "it used up its CPU time limit";
+    case SIGXFSZ:
+        return "it wrote a file larger than the limit allows";
+    case SIGKILL:
+        return "killed from outside: out of memory, or a time limit";
+    default:
+        return "a signal the test did not expect";
+    }
 }
 
 /* ---- thread fan-out ---- */

@@ -5,6 +5,9 @@
 #ifndef WB_TEST_INTERNAL_H
 #define WB_TEST_INTERNAL_H
 
+/* What a signal that ended a test most likely means, in a learner's terms. */
+const char *wb_signal_story(int sig);
+
 /* True on the thread that runs the test function itself. */
 int wb_on_test_thread(void);
 
