@@ -25,14 +25,16 @@ lt_redis_start() {
     }
     mkdir -p "$dir" && dir=$(cd "$dir" && pwd) # absolute: the server changes to --dir first
     # A port nobody uses is not known in advance: try a few, and keep the one the server could bind.
-    for attempt in 1 2 3 4 5; do
+    for attempt in 1 2 3 4 5 6 7 8; do
         LT_REDIS_PORT=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+        # Taken already? Then a PING could be answered by someone else's server.
+        { exec 7<>"/dev/tcp/127.0.0.1/$LT_REDIS_PORT"; } 2>/dev/null && { exec 7>&-; continue; }
         ${LT_REDIS_WRAP:-} redis-server --port "$LT_REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
             --daemonize no --dir "$dir" --logfile "$dir/redis.log" &
         LT_REDIS_PID=$!
         for _ in $(seq 100); do
+            kill -0 "$LT_REDIS_PID" 2>/dev/null || break # it could not bind: another port
             [ "$(lt_redis_ask PING 2>/dev/null)" = +PONG ] && return 0
-            kill -0 "$LT_REDIS_PID" 2>/dev/null || break
             sleep 0.05
         done
         lt_redis_stop
