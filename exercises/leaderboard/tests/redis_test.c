@@ -17,7 +17,6 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -33,9 +32,8 @@ struct redis {
     pid_t pid;
     int port;
     int fd;
-    char dir[512]; /* the server's own directory: its log, and --dir */
-    char log[600]; /* where its output goes */
-    char *out;     /* commands queued and not yet sent */
+    FILE *log; /* its output: an unlinked temporary file, so nothing is ever left behind */
+    char *out; /* commands queued and not yet sent */
     size_t out_len, out_cap;
     char in[IN_SIZE]; /* bytes received: in[in_at .. in_len) not parsed yet */
     size_t in_at, in_len;
@@ -85,17 +83,19 @@ static _Noreturn void exec_server(const redis *r, const char *path, pid_t parent
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent)
         _exit(127); /* the test already ended */
-    int log = open(r->log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
     int null = open("/dev/null", O_RDONLY);
-    if (log >= 0 && null >= 0) {
+    if (null >= 0) {
         dup2(null, 0);
-        dup2(log, 1);
-        dup2(log, 2);
+        dup2(fileno(r->log), 1);
+        dup2(fileno(r->log), 2);
     }
+    /* With --save "" and no append-only file the server writes nothing to its directory. */
+    const char *tmp = getenv("TMPDIR");
     char port[16];
     snprintf(port, sizeof port, "%d", r->port);
     execl(path, "redis-server", "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly",
-          "no", "--daemonize", "no", "--dir", r->dir, "--loglevel", "warning", (char *)NULL);
+          "no", "--daemonize", "no", "--dir", tmp != NULL && *tmp != '\0' ? tmp : "/tmp",
+          "--loglevel", "warning", (char *)NULL);
     _exit(127);
 }
 
@@ -145,21 +145,17 @@ static int await_server(redis *r)
     return 0;
 }
 
-/* The last lines of the server's log, for a message. */
+/* The end of the server's log, for a message. */
 static const char *log_tail(const redis *r)
 {
     static char tail[600];
-    tail[0] = '\0';
-    FILE *f = fopen(r->log, "r");
-    if (f == NULL)
-        return "(no log)";
-    fseek(f, 0, SEEK_END);
-    long size = ftell(f);
-    fseek(f, size > (long)sizeof tail - 1 ? size - (long)sizeof tail + 1 : 0, SEEK_SET);
-    size_t n = fread(tail, 1, sizeof tail - 1, f);
+    fflush(r->log);
+    fseek(r->log, 0, SEEK_END);
+    long size = ftell(r->log);
+    fseek(r->log, size > (long)sizeof tail - 1 ? size - (long)sizeof tail + 1 : 0, SEEK_SET);
+    size_t n = fread(tail, 1, sizeof tail - 1, r->log);
     tail[n] = '\0';
-    fclose(f);
-    return tail;
+    return n > 0 ? tail : "(empty)";
 }
 
 /* Kills the server and waits for it; the connection and buffers stay. */
@@ -173,12 +169,6 @@ static void kill_server(redis *r)
         waitpid(r->pid, NULL, 0);
     }
     r->pid = -1;
-}
-
-static void remove_files(redis *r)
-{
-    unlink(r->log);
-    rmdir(r->dir);
 }
 
 redis *redis_start_or_skip(lb_board *board)
@@ -197,11 +187,11 @@ redis *redis_start_or_skip(lb_board *board)
     redis *r = calloc(1, sizeof *r);
     cr_assert(r != NULL, "the test ran out of memory");
     r->fd = r->pid = -1;
-    const char *tmp = getenv("TMPDIR");
-    snprintf(r->dir, sizeof r->dir, "%s/lb-redis-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    cr_assert(mkdtemp(r->dir) != NULL, "could not make a directory for redis-server: %s",
+    /* The server appends to the file whatever the test reads, as they share its offset. */
+    r->log = tmpfile();
+    cr_assert(r->log != NULL, "could not make a temporary file for redis-server's log: %s",
               strerror(errno));
-    snprintf(r->log, sizeof r->log, "%s/redis.log", r->dir);
+    fcntl(fileno(r->log), F_SETFL, fcntl(fileno(r->log), F_GETFL) | O_APPEND);
     /* Another process may take the port between our probe and the server's bind: try again. */
     for (int attempt = 0; attempt < START_ATTEMPTS; attempt++) {
         r->port = free_port();
@@ -218,9 +208,6 @@ redis *redis_start_or_skip(lb_board *board)
                 redis_fail(r, "redis-server answered PING with %s, expected PONG",
                            resp_text(&pong));
             resp_free(&pong);
-            /* It runs: its files can go now (it keeps its log open), so that even a test that
-             * crashes leaves nothing behind. The kernel kills the server in that case. */
-            remove_files(r);
             return r;
         }
         kill_server(r);
@@ -236,7 +223,8 @@ void redis_stop(redis *r)
     if (r == NULL)
         return;
     kill_server(r);
-    remove_files(r);
+    if (r->log != NULL)
+        fclose(r->log);
     free(r->out);
     free(r);
 }
