@@ -237,12 +237,12 @@ void a_client_that_leaves_without_its_replies_harms_no_one(kv_mode mode)
     kv_server *server = start_server(KV_RESP, mode);
     int rude = connect_client(server);
     roundtrip_bytes(rude, set, set_len, "+OK\r\n", 5, "a 1 MiB value is stored");
-    for (int i = 0; i < 16; i++)
+    for (int i = 0; i < 8; i++)
         send_text(rude, "GET big\r\n");
     close(rude);
     int polite = connect_client(server);
     roundtrip(polite, "SET alive yes\r\n", "+OK\r\n",
-              "a client asked for 16 MiB and disconnected without reading any of it: writing to "
+              "a client asked for 8 MiB and disconnected without reading any of it: writing to "
               "its socket fails with EPIPE, and unless the server sends with MSG_NOSIGNAL (or "
               "ignores SIGPIPE) the signal kills the whole process");
     close(polite);
@@ -425,13 +425,13 @@ void a_client_that_never_reads_cannot_hold_stop_past_the_grace(kv_mode mode)
     kv_server *server = start_server_with(&config);
     int c = connect_client(server);
     roundtrip_bytes(c, set, set_len, "+OK\r\n", 5, "a 1 MiB value is stored");
-    for (int i = 0; i < 32; i++)
+    for (int i = 0; i < 16; i++)
         send_text(c, "GET big\r\n");
     kv_server_stop(server); /* must return: the test's time limit catches one that waits on */
     bool closed = false;
     size_t got = read_until_closed(c, NULL, 0, &closed);
-    cr_assert(closed && got < 32 * len,
-              "the client asked for 32 MiB and read nothing while the server stopped with a "
+    cr_assert(closed && got < 16 * len,
+              "the client asked for 16 MiB and read nothing while the server stopped with a "
               "grace of 100 ms; afterwards it read %zu bytes and %s, expected the connection "
               "closed with replies left unsent",
               got, closed ? "then saw the connection close" : "the connection stayed open");
