@@ -107,6 +107,8 @@ score_of() { # OUT EXERCISE
 # ---- the planted faults, two at a time ----
 # The honest runs share their test objects: build them once, before the jobs start.
 BUILD_ROOT=$tmp/build make -s -f harness/mk/build.mk EX=lru_cache IMPL=solution VARIANT=plain tests >/dev/null 2>&1
+# The workbook's own test lists too, as grade-all does, so no fixture's time includes them.
+harness/bin/grade --prepare >"$tmp/prepare.log" 2>&1 || fail "grade --prepare failed: $(tail -n 3 "$tmp/prepare.log")"
 while IFS=$'\t' read -r name fn twin code; do
     case $name in '' | \#*) continue ;; esac
     variant "$fn" "$code" "$tmp/subs/$name/lru_cache"
