@@ -135,7 +135,9 @@ const char *url_base(const url_service *svc);
  *      URL_NO_HOST, URL_LOOP.
  *   3. With an alias: URL_BAD_CODE (empty, too long, a character outside
  *      the alias set), URL_RESERVED, then URL_TAKEN if a live link has it.
- *      The link's code is then the alias itself.
+ *      The link's code is then the alias itself. Only live links count:
+ *      the code of an expired link, alias or generated, may be claimed as
+ *      an alias (level 4).
  * Without an alias the code is generated from a counter that starts at
  * config->first_id and only moves up: the link takes the counter's id and
  * the counter moves past it. Ids whose code is a live link's code (someone's
@@ -146,7 +148,9 @@ const char *url_base(const url_service *svc);
  * long URL that already has such a link (generated, permanent) returns that
  * link's code and makes nothing. Long URLs are compared byte for byte, with
  * no normalisation. Links made with an alias or a TTL are never returned
- * by deduplication.
+ * by deduplication, and never stop it from making a generated link. A
+ * deduplicated request takes no id, so it still succeeds once the counter
+ * is URL_FULL.
  * Also URL_NO_MEMORY. Thread-safe (level 4): threads shortening at once
  * never receive the same code.
  */
@@ -157,8 +161,9 @@ url_status url_shorten(url_service *svc, const url_request *req, char *code, siz
  * C string and counts one hit on the link. URL_OK only if the URL and its
  * NUL fit (strlen < cap); otherwise URL_TOO_SMALL, nothing copied and no hit
  * counted. If `len` is not NULL it receives the URL's length (without the
- * NUL) on URL_OK and URL_TOO_SMALL. URL_NOT_FOUND for any string that is no
- * live link's code, malformed ones included; URL_INVALID if svc or code is
+ * NUL) on URL_OK and URL_TOO_SMALL: so url NULL with cap 0 asks for the
+ * length alone (URL_TOO_SMALL, no hit). URL_NOT_FOUND for any string that is
+ * no live link's code, malformed ones included; URL_INVALID if svc or code is
  * NULL, or url is NULL with cap > 0. On any status but URL_OK, `url` is left
  * untouched. Thread-safe; a hit is never lost, whatever the threads do.
  */
@@ -192,9 +197,15 @@ size_t url_count(url_service *svc);
  *                   the host is what is left after dropping the user info
  *                   (up to the last '@') and the port (from ':', outside
  *                   IPv6 brackets). The port is not checked;
- *   URL_LOOP        the host is the base's host: compared after decoding
- *                   %-escapes, ignoring case and one trailing '.', and
- *                   whatever the scheme, port, user info or path.
+ *   URL_LOOP        the host is the base's host: both are normalised the
+ *                   same way (%-escapes decoded, lower case, one trailing
+ *                   '.' dropped) and then compared byte for byte, whatever
+ *                   the scheme, port, user info or path. So with the base
+ *                   "https://SHO.RT./", "http://sho.rt/x" is a loop; with
+ *                   "http://[::1]:8080/", "http://[::1]/x" is and
+ *                   "http://[::2]/x" is not.
+ * Beyond "not empty", the host's syntax is not checked: "." and "[::1" (no
+ * closing bracket) are hosts like any other.
  */
 
 /* ---- Level 4: expiry and threads ----------------------------------------- */
@@ -205,8 +216,12 @@ size_t url_count(url_service *svc);
  * clock reads less than t + ttl and expired from t + ttl on (a TTL too large
  * to add to t never expires). An expired link is gone for every function at
  * once, reclaimed or not: resolve and hits say URL_NOT_FOUND, url_count does
- * not count it, and its alias may be taken again. Generated codes are never
- * handed out twice, expired or not.
+ * not count it, and its code may be claimed as an alias. Generated codes are
+ * never handed out twice by the counter, expired or not; an alias that asks
+ * for an expired generated code by name gets it, as it would an expired
+ * alias. The service's clock must never go back (CLOCK_MONOTONIC does not):
+ * set back by hand, whether a link that had expired comes back is not
+ * specified.
  * Every function but url_destroy may be called by any number of threads at
  * once, and each call acts as if it ran alone: no code handed out twice, no
  * hit lost, counts exact.
@@ -218,7 +233,12 @@ size_t url_count(url_service *svc);
  * The rate limiter the front asks once per well-formed request, before it
  * does anything else: `client` is the peer's IPv4 address ("127.0.0.1"),
  * valid during the call. Return true to serve the request, false to answer
- * 429. Called from the server's threads, possibly several at once.
+ * 429. Well-formed means the head (request line and headers) parsed: a
+ * request that gets 400 or 431 is not counted. The front asks as soon as
+ * the head is read, before it reads a body or picks a route, so a request
+ * that would get 404, 405, 411 or 413 counts too, and a refused POST gets
+ * 429 without its body being read. Called from the server's threads,
+ * possibly several at once.
  */
 typedef bool (*url_allow_fn)(const char *client, void *ctx);
 
@@ -251,16 +271,30 @@ typedef struct url_server url_server;
  *                   members given twice, which parsers read differently, and
  *                   for "\u0000", which no C string can carry);
  *                   409 {"error":"taken"};
- *                   503 {"error":"full"}; 411 without a Content-Length;
+ *                   503 {"error":"full"}; 500 {"error":"no_memory"};
+ *                   411 without a Content-Length;
  *                   413 for a body over 8 KiB.
+ *                   "ttl" is a JSON integer: 0 (or no "ttl") means
+ *                   forever, a negative one is "invalid", and one too
+ *                   large to count in nanoseconds never expires, however
+ *                   many digits it has. A fraction, an exponent, a string,
+ *                   null or true is "bad_json".
  *   GET or HEAD /C  302 with "Location: <the long URL>" (one hit counted),
  *                   or 404 {"error":"not_found"}; a query ("?x=1") is
- *                   ignored. HEAD gets the same head and no body.
- *   anything else   404 for an unknown path, 405 for another method (or
- *                   GET /shorten) with an Allow header, 400 for a request
- *                   that is not HTTP/1.x, 431 for a head over 8 KiB, and
- *                   429 {"error":"rate_limited"} when allow says no.
- * Error bodies are JSON objects with Content-Type: application/json.
+ *                   ignored.
+ *   anything else   a method other than GET, HEAD and POST gets 405, and
+ *                   so do GET and HEAD /shorten; a 405 carries an Allow
+ *                   header with the methods of that path ("POST" for
+ *                   /shorten, "GET, HEAD" for any other). A POST to any
+ *                   path but /shorten gets 404 (or 411 when it has no
+ *                   Content-Length: the front may check either first).
+ *                   400 for a request that is not HTTP/1.x, 431 for a head
+ *                   over 8 KiB, and 429 {"error":"rate_limited"} when allow
+ *                   says no.
+ * The 302 has no body ("Content-Length: 0"); every other answer's body is a
+ * JSON object (the 201's and every error's), sent with Content-Type:
+ * application/json. A HEAD gets the head its GET would get, whatever the
+ * status (302, 404, 405, 429...), and no body.
  */
 url_server *url_server_start(const url_server_config *config);
 

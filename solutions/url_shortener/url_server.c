@@ -17,6 +17,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -380,15 +381,17 @@ static bool parse_string(char **p, char **out)
     return true;
 }
 
-/* An integer: -?digits, no fraction, no exponent, at most 18 digits. */
+/* An integer: -?digits, no fraction, no exponent. One of more than 18 digits
+ * is far beyond any TTL: it is stored as LLONG_MAX (or -1 if negative). */
 static bool parse_integer(char **p, long long *out)
 {
-    char *end;
-    size_t digits = strspn(*p + (**p == '-'), "0123456789");
-    if (digits == 0 || digits > 18 || strchr(".eE", (*p)[(**p == '-') + digits]) != NULL)
+    bool negative = **p == '-';
+    size_t digits = strspn(*p + negative, "0123456789");
+    char after = (*p)[negative + digits];
+    if (digits == 0 || (after != '\0' && strchr(".eE", after) != NULL))
         return false;
-    *out = strtoll(*p, &end, 10);
-    *p = end;
+    *out = digits > 18 ? (negative ? -1 : LLONG_MAX) : strtoll(*p, NULL, 10);
+    *p += negative + digits;
     return true;
 }
 
@@ -603,8 +606,8 @@ static void route(const url_server *s, int fd, struct request *rq)
         respond_error(fd, head, 405, "Allow: POST\r\n", "method_not_allowed");
     else if (get || head)
         do_redirect(s, fd, rq, head);
-    else
-        respond_error(fd, false, 405, "Allow: GET, HEAD, POST\r\n", "method_not_allowed");
+    else /* Allow lists what this path takes: a code is only read */
+        respond_error(fd, false, 405, "Allow: GET, HEAD\r\n", "method_not_allowed");
 }
 
 /* After the answer: stop sending, and read what the client still sends until

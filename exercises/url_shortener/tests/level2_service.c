@@ -156,6 +156,41 @@ Test(level2, dedup_compares_urls_byte_for_byte)
     url_destroy(svc);
 }
 
+Test(level2, dedup_never_returns_a_link_made_with_an_alias)
+{
+    url_service *svc = new_service(NULL, FIRST_ID, true);
+    alias_ok(svc, "https://example.com/sale", "sale");
+    char code[URL_CODE_SIZE], again[URL_CODE_SIZE];
+    shorten_ok(svc, "https://example.com/sale", code);
+    expect_code(code, code_of(FIRST_ID),
+                "with dedup on, a plain url_shorten of a URL that already has the alias \"sale\"",
+                "dedup returns only generated, permanent links: an alias belongs to whoever "
+                "chose it, so a plain request gets a generated link of its own");
+    expect_count(svc, 2, "the alias link and the generated link");
+    shorten_ok(svc, "https://example.com/sale", again);
+    expect_code(again, code, "the same plain url_shorten once more",
+                "dedup now returns the generated link, not the alias");
+    url_destroy(svc);
+}
+
+Test(level2, with_dedup_a_known_url_gets_its_code_even_when_the_counter_is_full)
+{
+    url_service *svc = new_service(NULL, UINT64_MAX, true);
+    char code[URL_CODE_SIZE], again[URL_CODE_SIZE];
+    shorten_ok(svc, "https://example.com/last", code);
+    expect_code(code, "LygHa16AHYF", "the first url_shorten", "first_id is UINT64_MAX");
+    url_request req = { .long_url = "https://example.com/last" };
+    url_status s = url_shorten(svc, &req, again, sizeof again);
+    cr_assert(s == URL_OK && strcmp(again, code) == 0,
+              "with dedup on and every id handed out, shortening \"https://example.com/last\" "
+              "again returned %s with the code %s, expected URL_OK with %s: a deduplicated "
+              "request makes nothing and takes no id, so a full counter does not stop it",
+              status_name(s), s == URL_OK ? wb_q(again) : "-", wb_q(code));
+    expect_refused(svc, "https://example.com/new", URL_FULL,
+                   "a URL with no link yet needs an id, and there is none left");
+    url_destroy(svc);
+}
+
 Test(level2, an_alias_becomes_the_code)
 {
     url_service *svc = new_service(NULL, FIRST_ID, false);
@@ -336,6 +371,22 @@ Test(level2, a_buffer_too_small_gets_too_small_the_length_and_no_hit)
               "url_resolve into 21 bytes returned %s, expected URL_OK: 20 bytes and "
               "the NUL fit exactly",
               status_name(s));
+    url_destroy(svc);
+}
+
+Test(level2, resolve_with_no_buffer_and_cap_0_reports_the_length)
+{
+    url_service *svc = new_service(NULL, FIRST_ID, false);
+    char code[URL_CODE_SIZE];
+    shorten_ok(svc, "https://example.com/", code); /* 20 bytes */
+    size_t len = 0;
+    url_status s = url_resolve(svc, code, NULL, 0, &len);
+    cr_assert(s == URL_TOO_SMALL && len == 20,
+              "url_resolve(%s, url NULL, cap 0, &len) returned %s with *len %zu, expected "
+              "URL_TOO_SMALL with 20: a NULL buffer of capacity 0 is how a caller asks for the "
+              "length before allocating (only a NULL buffer with cap > 0 is URL_INVALID)",
+              wb_q(code), status_name(s), len);
+    expect_hits(svc, code, 0, "asking for the length hands out no URL and counts no hit");
     url_destroy(svc);
 }
 

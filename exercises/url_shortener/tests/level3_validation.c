@@ -4,6 +4,7 @@
  * the service. Every refusal must come with its own status and store
  * nothing. Run alone with `make test LEVEL=3`.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +16,16 @@ WB_LEVEL(3);
 static url_service *service(void)
 {
     return new_service(NULL, FIRST_ID, false);
+}
+
+/* A service on `base` (not BASE), failing the test if url_create refuses it. */
+static url_service *service_on(const char *base)
+{
+    url_config config = { .base = base, .first_id = FIRST_ID };
+    url_service *svc = url_create(&config);
+    cr_assert(svc != NULL, "url_create(base %s) returned NULL, expected a new service: %s",
+              wb_q(base), "the base is an http(s) URL with a host, ending with '/'");
+    return svc;
 }
 
 /* A URL of exactly `len` bytes: "https://example.com/" then 'a's. The caller frees it. */
@@ -196,6 +207,37 @@ Test(level3, a_loop_cannot_hide_behind_user_info_a_trailing_dot_or_escapes)
     expect_refused(svc, "https://sho.rt./x", URL_LOOP,
                    "\"sho.rt.\" (a fully qualified name) is the same host as \"sho.rt\"");
     expect_refused(svc, "https://sho%2Ert/x", URL_LOOP, "browsers decode %2E in a host to '.'");
+    url_destroy(svc);
+}
+
+Test(level3, the_bases_host_is_normalised_like_the_urls)
+{
+    const char *bases[] = { "https://SHO.RT/", "https://sho.rt./", "https://sho%2Ert/",
+                            "https://Sho%2ERt.:8443/" };
+    for (size_t i = 0; i < sizeof bases / sizeof bases[0]; i++) {
+        url_service *svc = service_on(bases[i]);
+        char why[256];
+        snprintf(why, sizeof why,
+                 "the base is %s: its host, lower-cased, %%-decoded and without its trailing "
+                 "'.', is sho.rt, so a link to sho.rt points back at the service",
+                 bases[i]);
+        expect_refused(svc, "https://sho.rt/x", URL_LOOP, why);
+        expect_refused(svc, "http://SHO.RT./y", URL_LOOP, why);
+        expect_accepted(svc, "https://example.com/", "another host is no loop, whatever the base");
+        url_destroy(svc);
+    }
+}
+
+Test(level3, with_an_ipv6_base_only_that_address_is_a_loop)
+{
+    url_service *svc = service_on("http://[::1]:8080/");
+    expect_accepted(svc, "http://[::2]/x",
+                    "the base's host is [::1] and this one is [::2]: the port starts after ']', "
+                    "not at the first ':' inside the brackets");
+    expect_accepted(svc, "http://[2001:db8::1]:8080/x", "another IPv6 address on the same port");
+    expect_refused(svc, "http://[::1]/x", URL_LOOP, "the same IPv6 address, without the port");
+    expect_refused(svc, "https://[::1]:9999/y", URL_LOOP,
+                   "the same IPv6 address: the scheme and the port do not matter");
     url_destroy(svc);
 }
 

@@ -5,6 +5,8 @@
  * lock shows here only sometimes; `make race` (ThreadSanitizer) shows it
  * every time. Run alone with `make test LEVEL=4`.
  */
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,6 +133,26 @@ Test(level4, generated_codes_are_never_handed_out_twice_even_after_expiry)
     url_destroy(svc);
 }
 
+Test(level4, an_alias_may_claim_the_code_of_an_expired_generated_link)
+{
+    wb_manual_clock mc;
+    url_service *svc = timed_service(&mc, false);
+    char old[URL_CODE_SIZE], next[URL_CODE_SIZE];
+    shorten_ttl_ok(svc, "https://example.com/flash-sale", WB_SEC, old);
+    url_request claim = { .long_url = "https://example.com/claimed", .alias = old };
+    expect_shorten(svc, &claim, URL_TAKEN, "the generated link is still live");
+    wb_manual_clock_advance(&mc, WB_SEC);
+    expect_shorten(svc, &claim, URL_OK,
+                   "the generated link has expired: only live links make an alias URL_TAKEN, "
+                   "and an alias asks for its code by name (the counter alone promises never to "
+                   "reuse a code)");
+    expect_resolves(svc, old, "https://example.com/claimed", "the alias took the expired code");
+    shorten_ok(svc, "https://example.com/next", next);
+    expect_code(next, code_of(FIRST_ID + 1), "a url_shorten after the alias",
+                "the counter moves on from where it was, whatever the alias did");
+    url_destroy(svc);
+}
+
 Test(level4, dedup_never_returns_a_link_with_a_ttl)
 {
     wb_manual_clock mc;
@@ -215,12 +237,17 @@ struct hits_ctx {
     const char *code;
 };
 
+/* A lost update needs two threads between the read and the write of one count at once.
+ * Threads overlap most just after the barrier releases them together, so the test runs
+ * many short bursts rather than one long one. */
+enum { HOT_ROUNDS = 50, HOT_RESOLVES = 100 };
+
 static char *resolve_many_times(int t, void *ctx)
 {
     struct hits_ctx *c = ctx;
     char url[64];
     (void)t;
-    for (int i = 0; i < 1000; i++) {
+    for (int i = 0; i < HOT_RESOLVES; i++) {
         url_status s = url_resolve(c->svc, c->code, url, sizeof url, NULL);
         if (s != URL_OK)
             return wb_strdupf("url_resolve(%s) returned %s", wb_q(c->code), status_name(s));
@@ -237,10 +264,14 @@ Test(level4, hits_are_exact_when_eight_threads_resolve_one_link)
     char code[URL_CODE_SIZE];
     shorten_ok(c.svc, "https://example.com/hot", code);
     c.code = code;
-    wb_run_threads(THREADS, resolve_many_times, &c, "8 threads resolving one code 1000 times each");
-    expect_hits(c.svc, code, 8000,
-                "8 threads resolved it 1000 times each: a lower count means increments were "
-                "lost to a race (hits++ is a read, an add and a write)");
+    for (int round = 0; round < HOT_ROUNDS; round++)
+        wb_run_threads(THREADS, resolve_many_times, &c,
+                       "8 threads resolving one code 100 times each, 50 times over");
+    expect_hits(c.svc, code, HOT_ROUNDS * THREADS * HOT_RESOLVES,
+                "50 times over, 8 threads resolved it 100 times each: a lower count means "
+                "increments were lost to a race (hits++, or an atomic load then an atomic "
+                "store, is a read, an add and a write: one atomic_fetch_add does all three at "
+                "once)");
     url_destroy(c.svc);
 }
 
@@ -325,11 +356,38 @@ struct mixed_ctx {
     uint64_t resolved[THREADS];    /* each thread counts its own */
 };
 
-/* Even threads shorten new URLs; odd threads resolve the 64 links made before. */
+/* What an odd thread checks after each resolve: url_hits and url_count answer while
+ * others write, the link's hits cover this thread's own resolves of it, and the count
+ * never goes down (links are only added). */
+static char *check_hits_and_count(struct mixed_ctx *c, const char *code, uint64_t mine,
+                                  size_t *last_count)
+{
+    uint64_t hits = 0;
+    url_status s = url_hits(c->svc, code, &hits);
+    if (s != URL_OK || hits < mine)
+        return wb_strdupf("url_hits(%s) returned %s with %llu, expected URL_OK and at least "
+                          "%llu, the resolves this thread made of it, while other threads were "
+                          "shortening",
+                          wb_q(code), status_name(s), (unsigned long long)hits,
+                          (unsigned long long)mine);
+    size_t n = url_count(c->svc);
+    if (n < *last_count || n > 64 + 4 * 400)
+        return wb_strdupf("url_count returned %zu after %zu, expected a count that never goes "
+                          "down and stays within 64..%d while threads only add links: read it "
+                          "under the lock (or atomically), not while a shorten changes it",
+                          n, *last_count, 64 + 4 * 400);
+    *last_count = n;
+    return NULL;
+}
+
+/* Even threads shorten new URLs; odd threads resolve the 64 links made before, and
+ * read their hits and the count as they go. */
 static char *shorten_or_resolve(int t, void *ctx)
 {
     struct mixed_ctx *c = ctx;
     char url[64], want[64];
+    uint64_t mine[64] = { 0 }; /* this thread's resolves of each old link */
+    size_t last_count = 64;
     for (int i = 0; i < 400; i++) {
         if (t % 2 == 0) {
             snprintf(url, sizeof url, "https://example.com/new/%d/%d", t, i);
@@ -348,6 +406,10 @@ static char *shorten_or_resolve(int t, void *ctx)
                               wb_q(c->codes[k]), status_name(s), s == URL_OK ? wb_q(url) : "-",
                               wb_q(want));
         c->resolved[t]++;
+        mine[k]++;
+        char *problem = check_hits_and_count(c, c->codes[k], mine[k], &last_count);
+        if (problem != NULL)
+            return problem;
     }
     return NULL;
 }
@@ -362,7 +424,8 @@ Test(level4, resolves_stay_right_and_counted_while_other_threads_shorten)
         shorten_ok(c.svc, url, c.codes[k]);
     }
     memset(c.resolved, 0, sizeof c.resolved);
-    wb_run_threads(THREADS, shorten_or_resolve, &c, "4 threads shortening while 4 threads resolve");
+    wb_run_threads(THREADS, shorten_or_resolve, &c,
+                   "4 threads shortening while 4 threads resolve, read hits and count");
     uint64_t total = 0, want = 0;
     for (int t = 0; t < THREADS; t++)
         want += c.resolved[t];
@@ -376,5 +439,139 @@ Test(level4, resolves_stay_right_and_counted_while_other_threads_shorten)
               "threads made: hits were lost while the table grew under them",
               (unsigned long long)total, (unsigned long long)want);
     expect_count(c.svc, 64 + 4 * 400, "64 links before, and 4 threads made 400 each");
+    url_destroy(c.svc);
+}
+
+/* ---- threads and expiry ---- */
+
+enum { EXPIRING = 32, PERMANENT = 8 };
+
+struct expiry_ctx {
+    wb_manual_clock mc;
+    url_service *svc;
+    char expiring[EXPIRING][URL_CODE_SIZE];   /* link k lives k + 1 ms */
+    char permanent[PERMANENT][URL_CODE_SIZE]; /* no TTL */
+    atomic_bool done;                         /* the clock has passed every TTL */
+    uint64_t resolved[THREADS];               /* resolves of permanent links, per thread */
+};
+
+/* Thread 0: moves the clock 1 ms at a time, past every TTL. Every 4 ms up to 24 ms,
+ * url_count (a writer, which may reclaim) must count exactly the links still live; after
+ * that it stops counting, so the last links to expire are still stored, expired, when
+ * the readers meet them (readers must treat them as absent, never free them). */
+static char *tick_and_count(struct expiry_ctx *c)
+{
+    for (int ms = 1; ms <= EXPIRING + 1; ms++) {
+        wb_manual_clock_advance(&c->mc, WB_MSEC);
+        if (ms % 4 == 0 && ms <= 24) {
+            size_t n = url_count(c->svc), want = PERMANENT + EXPIRING - (size_t)ms;
+            if (n != want) {
+                atomic_store(&c->done, true);
+                return wb_strdupf("url_count returned %zu %d ms after links with TTLs of 1 to "
+                                  "%d ms were made, expected %zu (the %d permanent links and "
+                                  "those whose TTL is still running) while other threads "
+                                  "resolved them",
+                                  n, ms, EXPIRING, want, PERMANENT);
+            }
+        }
+        sched_yield(); /* let the readers in between two steps */
+    }
+    atomic_store(&c->done, true);
+    return NULL;
+}
+
+/* One resolve (and url_hits) of expiring link k: live and right, or gone; once gone it
+ * must stay gone, since the clock only moves forward. */
+static char *check_expiring(struct expiry_ctx *c, int k, bool *gone)
+{
+    char url[64], want[64];
+    snprintf(want, sizeof want, "https://example.com/brief/%d", k);
+    url_status s = url_resolve(c->svc, c->expiring[k], url, sizeof url, NULL);
+    uint64_t hits;
+    url_status h = url_hits(c->svc, c->expiring[k], &hits);
+    if (s == URL_OK && strcmp(url, want) != 0)
+        return wb_strdupf("url_resolve(%s) gave %s, expected %s while links expired around it",
+                          wb_q(c->expiring[k]), wb_q(url), wb_q(want));
+    if ((s != URL_OK && s != URL_NOT_FOUND) || (h != URL_OK && h != URL_NOT_FOUND))
+        return wb_strdupf("url_resolve(%s) returned %s and url_hits %s, expected URL_OK or "
+                          "URL_NOT_FOUND for a link with a TTL while the clock moved",
+                          wb_q(c->expiring[k]), status_name(s), status_name(h));
+    /* In order: earlier calls, this resolve, then this url_hits. */
+    bool back = (*gone && s == URL_OK) || ((*gone || s == URL_NOT_FOUND) && h == URL_OK);
+    if (back)
+        return wb_strdupf("the link %s (TTL %d ms) was not found, then found again by %s: the "
+                          "clock only moves forward, so an expired link must stay gone (was it "
+                          "freed while another reader used it?)",
+                          wb_q(c->expiring[k]), k + 1,
+                          *gone && s == URL_OK ? "url_resolve" : "url_hits");
+    *gone = *gone || s == URL_NOT_FOUND || h == URL_NOT_FOUND;
+    return NULL;
+}
+
+/* Threads 1..7: resolve every link, round after round, until a whole round has run after
+ * the clock passed every TTL. */
+static char *resolve_while_expiring(int t, void *ctx)
+{
+    struct expiry_ctx *c = ctx;
+    if (t == 0)
+        return tick_and_count(c);
+    bool gone[EXPIRING] = { false }, last = false;
+    char url[64], want[64];
+    while (!last) {
+        last = atomic_load(&c->done);
+        for (int i = 0; i < EXPIRING; i++) {
+            int k = (i + t * 5) % EXPIRING; /* each thread in its own order */
+            char *problem = check_expiring(c, k, &gone[k]);
+            if (problem != NULL)
+                return problem;
+        }
+        for (int k = 0; k < PERMANENT; k++) {
+            snprintf(want, sizeof want, "https://example.com/kept/%d", k);
+            url_status s = url_resolve(c->svc, c->permanent[k], url, sizeof url, NULL);
+            if (s != URL_OK || strcmp(url, want) != 0)
+                return wb_strdupf("url_resolve(%s) returned %s with %s, expected %s: a link "
+                                  "with no TTL must survive the reclaiming of its neighbours",
+                                  wb_q(c->permanent[k]), status_name(s),
+                                  s == URL_OK ? wb_q(url) : "-", wb_q(want));
+            c->resolved[t]++;
+        }
+        if (!last)
+            sched_yield();
+    }
+    return NULL;
+}
+
+Test(level4, threads_resolving_while_links_expire_see_each_go_for_good)
+{
+    static struct expiry_ctx c;
+    c.svc = timed_service(&c.mc, false);
+    atomic_init(&c.done, false);
+    memset(c.resolved, 0, sizeof c.resolved);
+    char url[64];
+    for (int k = 0; k < EXPIRING; k++) {
+        snprintf(url, sizeof url, "https://example.com/brief/%d", k);
+        shorten_ttl_ok(c.svc, url, (k + 1) * WB_MSEC, c.expiring[k]);
+    }
+    for (int k = 0; k < PERMANENT; k++) {
+        snprintf(url, sizeof url, "https://example.com/kept/%d", k);
+        shorten_ok(c.svc, url, c.permanent[k]);
+    }
+    wb_run_threads(THREADS, resolve_while_expiring, &c,
+                   "1 thread moving the clock past 32 TTLs while 7 threads resolve the links");
+    for (int k = 0; k < EXPIRING; k++)
+        expect_not_found(c.svc, c.expiring[k], "the clock has passed every TTL");
+    expect_count(c.svc, PERMANENT, "only the links without a TTL are left");
+    uint64_t total = 0, want = 0;
+    for (int t = 0; t < THREADS; t++)
+        want += c.resolved[t];
+    for (int k = 0; k < PERMANENT; k++) {
+        uint64_t hits = 0;
+        url_hits(c.svc, c.permanent[k], &hits);
+        total += hits;
+    }
+    cr_assert(total == want,
+              "the %d permanent links have %llu hits in all, expected %llu, one per resolve the "
+              "threads made: hits were lost while expired links were reclaimed",
+              PERMANENT, (unsigned long long)total, (unsigned long long)want);
     url_destroy(c.svc);
 }

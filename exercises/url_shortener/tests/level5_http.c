@@ -88,23 +88,54 @@ Test(level5, get_of_a_code_redirects_with_302_and_counts_a_hit)
     front_stop(&f);
 }
 
+/* The answer to `request` must say how long its body is (Content-Length, equal to the
+ * bytes that came), that the connection closes, and, if it has a body, that it is JSON. */
+static void expect_framing(const struct reply *r, const char *request)
+{
+    const char *length = reply_header(r, "Content-Length");
+    char want[32];
+    snprintf(want, sizeof want, "%zu", r->body_len);
+    cr_assert(length != NULL && strcmp(length, want) == 0,
+              "sent %s\nexpected \"Content-Length: %s\" in the %d answer, got %s%s: %s\n"
+              "every answer, the 302 and the 201 included, must say where its body ends (a "
+              "client may otherwise wait for more, or take the next bytes for the body)",
+              wb_q(request), want, r->status, length != NULL ? "Content-Length " : "no such header",
+              length != NULL ? wb_q(length) : "", wb_qn(r->raw, r->raw_len));
+    const char *connection = reply_header(r, "Connection");
+    cr_assert(connection != NULL && strcasecmp(connection, "close") == 0,
+              "sent %s\nexpected \"Connection: close\" in the %d answer, got %s: the server "
+              "answers one request per connection and must say so",
+              wb_q(request), r->status, connection != NULL ? wb_q(connection) : "no such header");
+    const char *type = reply_header(r, "Content-Type");
+    cr_assert(r->body_len == 0 || (type != NULL && strstr(type, "application/json") != NULL),
+              "sent %s\nexpected \"Content-Type: application/json\" in the %d answer, whose "
+              "body is %s; got %s: every body the front sends is a JSON object",
+              wb_q(request), r->status, wb_qn(r->body, r->body_len),
+              type != NULL ? wb_q(type) : "no such header");
+}
+
 Test(level5, every_answer_has_a_content_length_and_connection_close)
 {
     struct front f;
     front_start(&f, NULL, NULL);
-    struct reply r;
-    get_path(f.port, "/nothing-here", &r, "GET of an unknown code");
-    const char *length = reply_header(&r, "Content-Length");
-    char want[32];
-    snprintf(want, sizeof want, "%zu", r.body_len);
-    cr_assert(length != NULL && strcmp(length, want) == 0,
-              "the answer's Content-Length is %s, but its body is %zu bytes: %s", wb_q(length),
-              r.body_len, wb_qn(r.raw, r.raw_len));
-    const char *connection = reply_header(&r, "Connection");
-    cr_assert(connection != NULL && strcasecmp(connection, "close") == 0,
-              "the answer's Connection header is %s, expected \"close\": the server answers one "
-              "request per connection and must say so",
-              wb_q(connection));
+    char code[URL_CODE_SIZE], get[128];
+    shorten_ok(f.svc, "https://example.com/framed", code);
+    snprintf(get, sizeof get, "GET /%s HTTP/1.1\r\nHost: sho.rt\r\n\r\n", code);
+    const char *requests[] = {
+        get,                                                  /* 302 */
+        "GET /nothing-here HTTP/1.1\r\nHost: sho.rt\r\n\r\n", /* 404 */
+        "POST /shorten HTTP/1.1\r\nHost: sho.rt\r\nContent-Length: 33\r\n\r\n"
+        "{\"url\":\"https://example.com/new\"}",                                 /* 201 */
+        "POST /shorten HTTP/1.1\r\nHost: sho.rt\r\nContent-Length: 2\r\n\r\n[]", /* 400 */
+        "DELETE /100000 HTTP/1.1\r\nHost: sho.rt\r\n\r\n",                       /* 405 */
+    };
+    int statuses[] = { 302, 404, 201, 400, 405 };
+    for (size_t i = 0; i < sizeof requests / sizeof requests[0]; i++) {
+        struct reply r;
+        http_exchange(f.port, requests[i], strlen(requests[i]), &r, "one request of each kind");
+        expect_status(&r, statuses[i], requests[i], "one request of each kind of answer");
+        expect_framing(&r, requests[i]);
+    }
     front_stop(&f);
 }
 
@@ -136,6 +167,31 @@ Test(level5, head_of_a_code_gets_the_redirect_without_a_body)
     cr_assert(location != NULL && strcmp(location, "https://example.com/head") == 0,
               "the Location of the HEAD answer is %s, expected \"https://example.com/head\"",
               wb_q(location));
+    cr_assert(r.body_len == 0, "sent %s\nthe HEAD answer has a body, %s: a HEAD gets no body",
+              wb_q(request), wb_qn(r.body, r.body_len));
+    front_stop(&f);
+}
+
+Test(level5, head_gets_an_error_status_without_its_body)
+{
+    struct front f;
+    front_start(&f, NULL, NULL);
+    const char *requests[] = { "HEAD /nope HTTP/1.1\r\nHost: sho.rt\r\n\r\n",
+                               "HEAD /shorten HTTP/1.1\r\nHost: sho.rt\r\n\r\n" };
+    int statuses[] = { 404, 405 };
+    const char *whys[] = { "no link has the code \"nope\": the 404 a GET would get",
+                           "/shorten takes POST only: the 405 a GET would get" };
+    for (size_t i = 0; i < 2; i++) {
+        struct reply r;
+        http_exchange(f.port, requests[i], strlen(requests[i]), &r, "a HEAD that fails");
+        expect_status(&r, statuses[i], requests[i], whys[i]);
+        cr_assert(r.body_len == 0,
+                  "sent %s\nthe %d answer came with the body %s, expected none: a HEAD gets the "
+                  "head its GET would get and never a body, errors included (a client reading "
+                  "a HEAD answer stops at the blank line, and the body's bytes would be taken "
+                  "for its next answer)",
+                  wb_q(requests[i]), r.status, wb_qn(r.body, r.body_len));
+    }
     front_stop(&f);
 }
 
@@ -261,13 +317,50 @@ Test(level5, a_ttl_in_seconds_expires_on_the_services_clock)
     struct reply r;
     post_json(f.port, json, &r, "a POST with a 60 s TTL");
     expect_status(&r, 201, json, "a TTL of 60 s is fine");
+    wb_manual_clock_advance(&f.mc, 59 * WB_SEC);
     get_path(f.port, "/100000", &r, "GET before the TTL runs out");
-    expect_status(&r, 302, "GET /100000", "59 s have not passed yet, let alone 60");
-    wb_manual_clock_advance(&f.mc, 60 * WB_SEC);
+    expect_status(&r, 302, "GET /100000",
+                  "the link was made with \"ttl\":60, and 59 s of the 60 s have passed on the "
+                  "service's clock: it is still live (\"ttl\" counts seconds: url_shorten "
+                  "wants nanoseconds, 60 * WB_SEC)");
+    wb_manual_clock_advance(&f.mc, WB_SEC);
     get_path(f.port, "/100000", &r, "GET after the TTL ran out");
     expect_status(&r, 404, "GET /100000",
                   "the link was made with \"ttl\":60 (seconds) and 60 s have passed on the "
                   "service's clock");
+    front_stop(&f);
+}
+
+Test(level5, a_ttl_is_a_json_integer_of_seconds)
+{
+    struct front f;
+    front_start(&f, NULL, NULL);
+    const char *not_integers[] = { "1.5", "6e1", "\"60\"", "null", "true" };
+    struct reply r;
+    char json[128];
+    for (size_t i = 0; i < sizeof not_integers / sizeof not_integers[0]; i++) {
+        snprintf(json, sizeof json, "{\"url\":\"https://example.com/\",\"ttl\":%s}",
+                 not_integers[i]);
+        post_json(f.port, json, &r, "a POST whose ttl is not a JSON integer");
+        expect_status(&r, 400, json, "\"ttl\" must be a whole number of seconds");
+        expect_body_has(&r, "\"error\":\"bad_json\"", json,
+                        "a fraction, an exponent, a string, null or true is not a JSON integer");
+    }
+    const char *negative = "{\"url\":\"https://example.com/\",\"ttl\":-99999999999999999999}";
+    post_json(f.port, negative, &r, "a POST with a hugely negative ttl");
+    expect_status(&r, 400, negative, "a negative TTL is refused, however many digits it has");
+    expect_body_has(&r, "\"error\":\"invalid\"", negative,
+                    "url_shorten calls a negative TTL URL_INVALID");
+    expect_count(f.svc, 0, "every request was refused");
+    const char *huge = "{\"url\":\"https://example.com/\",\"ttl\":99999999999999999999}";
+    post_json(f.port, huge, &r, "a POST with a 20-digit ttl");
+    expect_status(&r, 201, huge,
+                  "a TTL too large to count in nanoseconds is a link that never expires");
+    const char *code = json_member(&r, "code");
+    wb_manual_clock_advance(&f.mc, INT64_C(200) * 365 * 24 * 3600 * WB_SEC);
+    expect_resolves(f.svc, code != NULL ? code : "100000", "https://example.com/",
+                    "made with a 20-digit \"ttl\": seconds * 1e9 overflows, and a wrapped TTL "
+                    "would have expired it (the clock moved 200 years)");
     front_stop(&f);
 }
 
@@ -360,6 +453,35 @@ Test(level5, a_request_that_is_not_http_gets_400)
     front_stop(&f);
 }
 
+/* How many of the methods listed in `list` ("GET, HEAD") are `method`; all of them for NULL. */
+static int count_methods(const char *list, const char *method)
+{
+    char copy[256], *save;
+    snprintf(copy, sizeof copy, "%s", list);
+    int n = 0;
+    for (char *m = strtok_r(copy, ", \t", &save); m != NULL; m = strtok_r(NULL, ", \t", &save))
+        n += method == NULL || strcmp(m, method) == 0;
+    return n;
+}
+
+/* The Allow header must list exactly the methods in `want`, in any order and spacing. */
+static void expect_allow(const struct reply *r, const char *request, const char *want,
+                         const char *why)
+{
+    const char *allow = reply_header(r, "Allow");
+    char got[256], wanted[256], *save;
+    snprintf(got, sizeof got, "%s", allow != NULL ? allow : "");
+    snprintf(wanted, sizeof wanted, "%s", want);
+    bool same = allow != NULL && count_methods(got, NULL) == count_methods(want, NULL);
+    for (char *m = strtok_r(wanted, ", ", &save); m != NULL; m = strtok_r(NULL, ", ", &save))
+        same = same && count_methods(got, m) == 1;
+    cr_assert(same,
+              "sent %s\nthe 405 answer's Allow header is %s, expected the methods %s: RFC 9110 "
+              "wants Allow to list what this path does take (%s); the whole answer: %s",
+              wb_q(request), allow != NULL ? wb_q(got) : "missing", want, why,
+              wb_qn(r->raw, r->raw_len));
+}
+
 Test(level5, another_method_gets_405_with_an_allow_header)
 {
     struct front f;
@@ -368,12 +490,10 @@ Test(level5, another_method_gets_405_with_an_allow_header)
     struct reply r;
     http_exchange(f.port, request, strlen(request), &r, "a DELETE");
     expect_status(&r, 405, request, "the front knows GET, HEAD and POST only");
-    cr_assert(reply_header(&r, "Allow") != NULL,
-              "the 405 answer has no Allow header; RFC 9110 wants it to list the methods that "
-              "work: %s",
-              wb_qn(r.raw, r.raw_len));
+    expect_allow(&r, request, "GET, HEAD", "a code is read with GET or HEAD, nothing else");
     get_path(f.port, "/shorten", &r, "a GET of /shorten");
     expect_status(&r, 405, "GET /shorten", "/shorten takes POST only");
+    expect_allow(&r, "GET /shorten", "POST", "/shorten takes POST only");
     front_stop(&f);
 }
 
@@ -430,6 +550,45 @@ Test(level5, the_limiter_is_asked_for_each_request_and_a_no_gets_429)
               "the limiter was given another client than \"127.0.0.1\" %d times: the client is "
               "the peer's IPv4 address, as inet_ntop writes it",
               atomic_load(&l.wrong_peer));
+}
+
+Test(level5, the_limiter_is_asked_once_the_head_is_read_before_any_body)
+{
+    struct limiter l = { .budget = 0 };
+    atomic_init(&l.calls, 0);
+    atomic_init(&l.wrong_peer, 0);
+    struct front f;
+    front_start(&f, allow_within_budget, &l);
+    struct {
+        const char *request, *why;
+    } cases[] = {
+        { "POST /shorten HTTP/1.1\r\nHost: sho.rt\r\nContent-Length: 40\r\n\r\n",
+          "the head promises a 40-byte body that never comes: the limiter is asked as soon as "
+          "the head is read, so a client it refuses cannot hold a thread by trickling a body" },
+        { "POST /shorten HTTP/1.1\r\nHost: sho.rt\r\n\r\n",
+          "a POST without a Content-Length would get 411, but the limiter comes first" },
+        { "POST /shorten HTTP/1.1\r\nHost: sho.rt\r\nContent-Length: 99999\r\n\r\n",
+          "a body over 8 KiB would get 413, but the limiter comes first" },
+        { "PUT /100000 HTTP/1.1\r\nHost: sho.rt\r\n\r\n",
+          "a PUT would get 405, but the limiter comes first" },
+    };
+    size_t n = sizeof cases / sizeof cases[0];
+    for (size_t i = 0; i < n; i++) {
+        struct reply r;
+        http_exchange(f.port, cases[i].request, strlen(cases[i].request), &r,
+                      "a request the limiter refuses");
+        expect_status(&r, 429, cases[i].request, cases[i].why);
+    }
+    const char *malformed = "GET /100000 HTTP/2.0\r\nHost: sho.rt\r\n\r\n";
+    struct reply r;
+    http_exchange(f.port, malformed, strlen(malformed), &r, "a request that is not HTTP/1.x");
+    expect_status(&r, 400, malformed,
+                  "a request that is not well-formed is answered 400 without asking the limiter");
+    front_stop(&f);
+    cr_assert(atomic_load(&l.calls) == (int)n,
+              "the limiter was asked %d times for %zu well-formed requests and one malformed "
+              "one, expected %zu: once per request whose head parsed, and not for a 400",
+              atomic_load(&l.calls), n, n);
 }
 
 /* ---- slow, partial, rude and many clients ---- */
@@ -498,7 +657,10 @@ Test(level5, a_client_that_hangs_up_early_does_not_bring_the_server_down)
     for (int i = 0; i < 20; i++) {
         int fd = http_connect(f.port);
         http_send(fd, request, strlen(request));
-        close(fd); /* before the answer comes: the answer's first bytes draw a reset */
+        /* Closed before the answer comes: the server's first send draws a reset, and a
+         * second send after it raises SIGPIPE, unless MSG_NOSIGNAL. A server that answers
+         * in one send may never meet the signal here: the test cannot prove it absent. */
+        close(fd);
     }
     struct reply r;
     get_path(f.port, "/nope", &r,
