@@ -1,7 +1,7 @@
 /*
  * Level 2, serving clients: a thread per connection (KV_THREADS). Real
  * sockets on 127.0.0.1, an ephemeral port per test, so tests run side by
- * side. The seed's protocol for nc (KV_TEXT) and the basics of RESP.
+ * side. The text protocol for nc (KV_TEXT) and the basics of RESP.
  * Run alone with `make test LEVEL=2`.
  */
 #include <errno.h>
