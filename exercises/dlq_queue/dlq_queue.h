@@ -42,6 +42,12 @@
  * that a blocked call looks again every MQ_POLL_INTERVAL of real time.
  *
  * Every function but mq_close may be called by any number of threads at once.
+ *
+ * When several statuses apply, a call reports the first of: a bad argument
+ * (MQ_INVALID, MQ_TOO_BIG), whatever the queue's state (so mq_extend of a
+ * stale receipt with a timeout of 0 is MQ_INVALID); what is wrong with the
+ * receipt or id it names (MQ_STALE, MQ_NOT_FOUND); the queue's state
+ * (MQ_CLOSED, then MQ_DUPLICATE, then MQ_FULL); MQ_NO_MEMORY; MQ_IO.
  */
 typedef struct mq_queue mq_queue;
 
@@ -99,7 +105,8 @@ typedef int (*mq_sync_fn)(int fd, void *ctx);
 
 /*
  * Everything about a queue, set once at mq_open. Zero is the default of every
- * field but the capacity, so a designated initializer names only what matters:
+ * field but the capacity (and the backoff cap, which has none: see
+ * backoff_cap), so a designated initializer names only what matters:
  *
  *     mq_config cfg = { .capacity = 64, .clock = &mc.clock, .max_receives = 5 };
  */
@@ -114,7 +121,8 @@ typedef struct mq_config {
     /* Level 3 */
     uint32_t max_receives; /* deliveries allowed before a message is dead-lettered; 0: no limit */
     int64_t backoff_base;  /* ns; the retry delay's first ceiling. 0: retry at once */
-    int64_t backoff_cap;   /* ns; the largest ceiling; must be >= backoff_base when base > 0 */
+    int64_t backoff_cap;   /* ns; the largest ceiling; must be >= backoff_base when base > 0
+                              (so 0 with a base > 0 is MQ_INVALID: no default cap) */
     uint64_t seed;         /* seeds the jitter generator (see mq_nack) */
     /* Level 4 */
     int64_t dedup_window; /* ns a deduplication key is remembered; 0: MQ_DEFAULT_DEDUP_WINDOW */
@@ -145,7 +153,8 @@ typedef struct mq_stats {
     size_t in_flight;         /* received, not yet acked or nacked, timeout not passed */
     size_t delayed;           /* nacked, waiting out their retry delay (level 3) */
     size_t dead;              /* in the dead-letter queue (level 3) */
-    size_t dedup_keys;        /* deduplication keys remembered (level 4) */
+    size_t dedup_keys;        /* deduplication keys within their window now (level 4); a key
+                                 past it never counts, even before its memory is freed */
     size_t waiting_senders;   /* threads blocked in a send right now */
     size_t waiting_receivers; /* threads blocked in a receive right now */
 } mq_stats;
@@ -236,7 +245,9 @@ mq_status mq_get_stats(mq_queue *queue, mq_stats *out);
  *
  * Extends the delivery named by `receipt`: it stays in flight until now +
  * `timeout`, whatever its deadline was (SQS's ChangeMessageVisibility).
- * Returns MQ_OK, MQ_STALE, MQ_INVALID (timeout <= 0) or MQ_IO.
+ * Returns MQ_OK, MQ_STALE, MQ_INVALID (timeout <= 0, whatever the receipt)
+ * or MQ_IO. A deadline past the largest int64_t is that largest value: a
+ * huge timeout never wraps into the past.
  */
 mq_status mq_extend(mq_queue *queue, uint64_t receipt, int64_t timeout);
 
@@ -281,8 +292,10 @@ mq_status mq_dead_peek(mq_queue *queue, size_t index, mq_message *out);
 /*
  * Moves the dead letter `id` back into the queue, ready now, with its receive
  * count reset to 0 (its next delivery is number 1) and its last_error kept.
- * Returns MQ_OK, MQ_NOT_FOUND (no dead letter has that id), MQ_FULL (the
- * queue is full: the message stays dead), MQ_CLOSED, MQ_INVALID or MQ_IO.
+ * Returns MQ_OK, MQ_NOT_FOUND (no dead letter has that id, even after a
+ * shutdown), MQ_CLOSED (a dead letter cannot come back to a queue that was
+ * shut down), MQ_FULL (the queue is full: the message stays dead),
+ * MQ_INVALID or MQ_IO, in that order of precedence (MQ_INVALID first).
  */
 mq_status mq_redrive(mq_queue *queue, uint64_t id);
 
@@ -296,7 +309,10 @@ mq_status mq_redrive(mq_queue *queue, uint64_t id);
  * nothing). Otherwise it is mq_send, and the key is remembered from now
  * until now + dedup_window, whatever happens to the message (acked or not).
  * A duplicate does not extend the window. Keys past their window are
- * forgotten and their memory freed, at the latest by the next send.
+ * forgotten and their memory freed, at the latest by the next send. A send
+ * that stores nothing (MQ_FULL, MQ_CLOSED, MQ_TOO_BIG, ...) does not remember
+ * its key, so its retry is a send, not a duplicate. After mq_shutdown every
+ * send returns MQ_CLOSED, a duplicate too: nothing more goes into the queue.
  * Returns what mq_send returns, MQ_DUPLICATE, or MQ_INVALID for a bad key.
  */
 mq_status mq_send_dedup(mq_queue *queue, const char *key, const void *body, size_t len,

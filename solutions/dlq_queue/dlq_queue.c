@@ -47,7 +47,8 @@ struct msg {
     uint64_t id;
     struct msg *chain;       /* next in its bucket of the id table */
     enum msg_state state;    /* says which one place below holds it */
-    uint32_t receive_count;  /* deliveries so far */
+    uint32_t receive_count;  /* deliveries so far; a redrive resets it */
+    uint32_t deliveries;     /* deliveries ever, never reset: names each delivery's receipt */
     int64_t time;            /* WAITING: ready from; IN_FLIGHT: deadline; DEAD: died at */
     int64_t sent_at;         /* when it was stored */
     size_t heap_index;       /* position in its heap, or NO_HEAP */
@@ -80,9 +81,13 @@ static void set_error(struct msg *m, const char *error)
     snprintf(m->last_error, sizeof m->last_error, "%s", error != NULL ? error : "");
 }
 
-/* A receipt names one delivery: the id above, the delivery's number in the
- * low 24 bits. Ids stay below 2^40, and a message delivered 2^24 times would
- * reuse its first receipts: both are far beyond any test or queue. */
+/* A receipt names one delivery: the id above, the number of the delivery
+ * among all the message ever had in the low 24 bits. Not the receive count:
+ * a redrive resets that, and the first delivery after it would get the
+ * receipt of the first delivery before the message died, which a slow
+ * consumer may still hold. Ids stay below 2^40, and a message delivered 2^24
+ * times would reuse its first receipts: both are far beyond any test or
+ * queue. */
 enum { COUNT_BITS = 24 };
 #define COUNT_MASK ((UINT64_C(1) << COUNT_BITS) - 1)
 
@@ -476,7 +481,8 @@ static void wait_on(mq_queue *q, pthread_cond_t *cond, bool time_matters)
  *     u8  type   and its payload, every integer little-endian:
  *
  *     SEND   u64 id, i64 sent_at, u16 key_len, key, then the body (the rest)
- *     STATE  u64 id, u8 state, u32 receive_count, i64 time, u8 error_len, error
+ *     STATE  u64 id, u8 state, u32 receive_count, u32 deliveries, i64 time,
+ *            u8 error_len, error
  *     KEY    u64 id, i64 stored_at, then the key (the rest)
  *     NEXT   u64 next_id
  *
@@ -492,7 +498,7 @@ enum rec_state { ST_WAITING, ST_IN_FLIGHT, ST_DEAD, ST_GONE };
 enum {
     REC_HEAD = 8,
     SEND_FIXED = 1 + 8 + 8 + 2,
-    STATE_FIXED = 1 + 8 + 1 + 4 + 8 + 1,
+    STATE_FIXED = 1 + 8 + 1 + 4 + 4 + 8 + 1,
     REC_MAX = SEND_FIXED + MQ_KEY_MAX + MQ_MAX_BODY,
 };
 
@@ -625,7 +631,7 @@ static bool rec_send(struct mq_log *log, struct rec *r, const struct msg *m, con
 }
 
 static bool rec_state(struct mq_log *log, struct rec *r, uint64_t id, enum rec_state state,
-                      uint32_t count, int64_t time, const char *error)
+                      uint32_t count, uint32_t deliveries, int64_t time, const char *error)
 {
     size_t error_len = strlen(error);
     if (!rec_begin(log, r, REC_STATE, STATE_FIXED - 1 + error_len))
@@ -633,6 +639,7 @@ static bool rec_state(struct mq_log *log, struct rec *r, uint64_t id, enum rec_s
     put_u64(r, id);
     put_u8(r, (uint8_t)state);
     put_u32(r, count);
+    put_u32(r, deliveries);
     put_u64(r, (uint64_t)time);
     put_u8(r, (uint8_t)error_len);
     put_bytes(r, error, error_len);
@@ -700,14 +707,14 @@ static mq_status log_write(mq_queue *q, bool ok, const struct rec *r)
 }
 
 static mq_status log_state(mq_queue *q, const struct msg *m, enum rec_state state, uint32_t count,
-                           int64_t time, const char *error)
+                           uint32_t deliveries, int64_t time, const char *error)
 {
     if (q->log == NULL)
         return MQ_OK;
     if (q->log->broken)
         return MQ_IO;
     struct rec r;
-    return log_write(q, rec_state(q->log, &r, m->id, state, count, time, error), &r);
+    return log_write(q, rec_state(q->log, &r, m->id, state, count, deliveries, time, error), &r);
 }
 
 /* fsync(fd), or the configuration's stand-in for it. */
@@ -790,13 +797,15 @@ static bool write_msg(mq_queue *q, struct writer *w, const struct msg *m)
     if (!writer_record(w, rec_send(q->log, &r, m, NULL), &r))
         return false;
     if (m->state == PENDING || (m->state == WAITING && m->time == m->sent_at &&
-                                m->receive_count == 0 && m->last_error[0] == '\0'))
+                                m->deliveries == 0 && m->last_error[0] == '\0'))
         return true;
     enum rec_state st = m->state == WAITING     ? ST_WAITING
                         : m->state == IN_FLIGHT ? ST_IN_FLIGHT
                                                 : ST_DEAD;
     return writer_record(
-        w, rec_state(q->log, &r, m->id, st, m->receive_count, m->time, m->last_error), &r);
+        w,
+        rec_state(q->log, &r, m->id, st, m->receive_count, m->deliveries, m->time, m->last_error),
+        &r);
 }
 
 static bool write_snapshot(mq_queue *q, struct writer *w)
@@ -975,6 +984,7 @@ static bool replay_state(mq_queue *q, struct rec *r)
     struct msg *m = id_find(&q->ids, get_n(r, 8));
     unsigned state = (unsigned)get_n(r, 1);
     uint32_t count = (uint32_t)get_n(r, 4);
+    uint32_t deliveries = (uint32_t)get_n(r, 4);
     int64_t time = (int64_t)get_n(r, 8);
     size_t error_len = (size_t)get_n(r, 1);
     if (m == NULL || state > ST_GONE || STATE_FIXED + error_len != r->len ||
@@ -986,6 +996,7 @@ static bool replay_state(mq_queue *q, struct rec *r)
         return true;
     }
     m->receive_count = count;
+    m->deliveries = deliveries;
     memcpy(m->last_error, r->p + r->at, error_len);
     m->last_error[error_len] = '\0';
     place(q, m, state == ST_WAITING ? WAITING : state == ST_IN_FLIGHT ? IN_FLIGHT : DEAD, time);
@@ -1393,15 +1404,17 @@ mq_status mq_receive(mq_queue *queue, mq_wait wait, mq_message *out)
     mq_message copy;
     int64_t deadline = add_time(now, queue->visibility);
     if (s == MQ_OK) /* the copy first: without memory, nothing has changed */
-        s = copy_out(m, m->receive_count + 1, make_receipt(m->id, m->receive_count + 1), &copy);
+        s = copy_out(m, m->receive_count + 1, make_receipt(m->id, m->deliveries + 1), &copy);
     if (s == MQ_OK) {
-        s = log_state(queue, m, ST_IN_FLIGHT, m->receive_count + 1, deadline, m->last_error);
+        s = log_state(queue, m, ST_IN_FLIGHT, m->receive_count + 1, m->deliveries + 1, deadline,
+                      m->last_error);
         if (s != MQ_OK)
             mq_message_free(&copy);
     }
     if (s == MQ_OK) {
         heap_remove(&queue->waiting, m);
         m->receive_count++;
+        m->deliveries++;
         place(queue, m, IN_FLIGHT, deadline);
         queue->held--; /* place counted it again: it was already held while waiting */
         *out = copy;
@@ -1425,7 +1438,7 @@ void mq_message_free(mq_message *message)
 static struct msg *find_delivery(mq_queue *q, uint64_t receipt)
 {
     struct msg *m = id_find(&q->ids, receipt >> COUNT_BITS);
-    if (m == NULL || m->state != IN_FLIGHT || make_receipt(m->id, m->receive_count) != receipt)
+    if (m == NULL || m->state != IN_FLIGHT || make_receipt(m->id, m->deliveries) != receipt)
         return NULL;
     return m;
 }
@@ -1437,7 +1450,7 @@ mq_status mq_ack(mq_queue *queue, uint64_t receipt)
     pthread_mutex_lock(&queue->lock);
     settle(queue, now_of(queue));
     struct msg *m = find_delivery(queue, receipt);
-    mq_status s = m == NULL ? MQ_STALE : log_state(queue, m, ST_GONE, 0, 0, "");
+    mq_status s = m == NULL ? MQ_STALE : log_state(queue, m, ST_GONE, 0, 0, 0, "");
     if (s == MQ_OK) {
         heap_remove(&queue->flight, m);
         queue->held--;
@@ -1458,9 +1471,9 @@ mq_status mq_extend(mq_queue *queue, uint64_t receipt, int64_t timeout)
     settle(queue, now);
     struct msg *m = find_delivery(queue, receipt);
     int64_t deadline = add_time(now, timeout);
-    mq_status s =
-        m == NULL ? MQ_STALE
-                  : log_state(queue, m, ST_IN_FLIGHT, m->receive_count, deadline, m->last_error);
+    mq_status s = m == NULL ? MQ_STALE
+                            : log_state(queue, m, ST_IN_FLIGHT, m->receive_count, m->deliveries,
+                                        deadline, m->last_error);
     if (s == MQ_OK) {
         m->time = deadline;
         heap_fix(&queue->flight, m);
@@ -1500,7 +1513,7 @@ mq_status mq_nack(mq_queue *queue, uint64_t receipt, const char *error, int64_t 
                 backoff_ceiling(queue->backoff_base, queue->backoff_cap, m->receive_count);
             wait = (int64_t)wb_rng_below(&queue->rng, (uint64_t)ceiling + 1);
         }
-        s = log_state(queue, m, dies ? ST_DEAD : ST_WAITING, m->receive_count,
+        s = log_state(queue, m, dies ? ST_DEAD : ST_WAITING, m->receive_count, m->deliveries,
                       dies ? now : add_time(now, wait), text);
         if (s == MQ_OK) {
             heap_remove(&queue->flight, m);
@@ -1546,16 +1559,16 @@ mq_status mq_redrive(mq_queue *queue, uint64_t id)
     settle(queue, now);
     struct msg *m = id_find(&queue->ids, id);
     mq_status s = MQ_OK;
-    if (queue->closed)
-        s = MQ_CLOSED;
-    else if (m == NULL || m->state != DEAD)
+    if (m == NULL || m->state != DEAD) /* what the call names first, then the queue's state */
         s = MQ_NOT_FOUND;
+    else if (queue->closed)
+        s = MQ_CLOSED;
     else if (queue->held >= queue->capacity)
         s = MQ_FULL;
     else if (!reserve_one(queue))
         s = MQ_NO_MEMORY;
     else
-        s = log_state(queue, m, ST_WAITING, 0, now, m->last_error);
+        s = log_state(queue, m, ST_WAITING, 0, m->deliveries, now, m->last_error);
     if (s == MQ_OK) {
         list_remove(&queue->dead, m);
         m->receive_count = 0;

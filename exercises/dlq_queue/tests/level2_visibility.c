@@ -227,9 +227,28 @@ Test(level2, extend_can_also_shorten_and_refuses_stale_receipts_and_bad_timeouts
     expect_status(mq_extend(q, m.receipt, 60 * WB_SEC), MQ_STALE,
                   "mq_extend 1 s after setting a 1 s deadline",
                   "the deadline set by the first extend has passed: the receipt is stale");
+    expect_status(mq_extend(q, m.receipt, 0), MQ_INVALID, "mq_extend(stale receipt, 0)",
+                  "a bad argument is reported first, whatever the receipt names");
     mq_message again = receive_text(q, "x", "the shortened deadline passed");
     mq_message_free(&m);
     mq_message_free(&again);
+    mq_close(q);
+}
+
+Test(level2, extend_by_the_largest_timeout_stays_in_flight_without_overflowing)
+{
+    wb_manual_clock mc;
+    mq_queue *q = visibility_queue(4, &mc);
+    send_text(q, "forever");
+    mq_message m = receive_text(q, "forever", "it was sent");
+    expect_status(mq_extend(q, m.receipt, INT64_MAX), MQ_OK, "mq_extend(receipt, INT64_MAX)",
+                  "any timeout > 0 is allowed");
+    wb_manual_clock_advance(&mc, 3600 * WB_SEC);
+    expect_empty(q, "the delivery was extended by INT64_MAX ns an hour ago, so it is still in "
+                    "flight. now + INT64_MAX does not fit an int64_t: saturate the deadline at "
+                    "INT64_MAX instead of letting it wrap to the past");
+    ack(q, &m, "the delivery is still in flight");
+    mq_message_free(&m);
     mq_close(q);
 }
 

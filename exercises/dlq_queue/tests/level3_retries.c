@@ -4,6 +4,9 @@
  * generator; after max_receives deliveries it is dead-lettered with its
  * history, and it can be redriven. Run alone with `make test LEVEL=3`.
  */
+#define _GNU_SOURCE /* sched_yield */
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -44,7 +47,14 @@ static int64_t receive_and_nack(mq_queue *q, const char *error)
 {
     mq_message m = { 0 };
     mq_status s = mq_receive(q, MQ_NOWAIT, &m);
-    cr_assert(s == MQ_OK, "mq_receive returned %s, expected the retried message", status_name(s));
+    if (s != MQ_OK) {
+        mq_stats st = stats_of(q);
+        cr_assert_fail("mq_receive returned %s, expected the message: it was sent, or nacked and "
+                       "the test moved the clock by the delay that nack returned, so it is ready "
+                       "again (a nacked message is ready at nack time + delay). mq_get_stats "
+                       "says ready %zu, in_flight %zu, delayed %zu, dead %zu",
+                       status_name(s), st.ready, st.in_flight, st.delayed, st.dead);
+    }
     int64_t delay = -1;
     s = mq_nack(q, m.receipt, error, &delay);
     cr_assert(s == MQ_OK, "mq_nack of delivery %u returned %s, expected MQ_OK", m.receive_count,
@@ -351,6 +361,25 @@ Test(level3, redrive_refuses_unknown_ids_and_a_full_queue_and_loses_nothing)
     mq_close(q);
 }
 
+Test(level3, after_shutdown_redrive_is_closed_but_an_unknown_id_is_still_not_found)
+{
+    wb_manual_clock mc;
+    mq_queue *q = retry_queue(1, 1, &mc);
+    uint64_t id = send_text(q, "dead");
+    mq_message m = receive_text(q, "dead", "it was sent");
+    mq_nack(q, m.receipt, "no", NULL);
+    mq_message_free(&m);
+    mq_shutdown(q);
+    expect_status(mq_redrive(q, id + 100), MQ_NOT_FOUND,
+                  "mq_redrive(an id never sent) after "
+                  "mq_shutdown",
+                  "what is wrong with the id named comes before the queue's state");
+    expect_status(mq_redrive(q, id), MQ_CLOSED, "mq_redrive(a dead letter) after mq_shutdown",
+                  "a dead letter cannot come back to a queue that was shut down");
+    expect_counts(q, 0, 0, 0, 1, "the refused redrive left the dead letter where it was");
+    mq_close(q);
+}
+
 Test(level3, dead_letters_do_not_count_toward_the_capacity)
 {
     wb_manual_clock mc;
@@ -431,6 +460,9 @@ Test(level3, open_refuses_a_cap_below_the_base_and_negative_times)
     mq_config cfg = { .capacity = 4, .backoff_base = WB_SEC, .backoff_cap = WB_MSEC };
     expect_status(mq_open(&cfg, &q), MQ_INVALID, "mq_open(base 1 s, cap 1 ms)",
                   "the cap must be at least the base");
+    cfg = (mq_config){ .capacity = 4, .backoff_base = WB_SEC };
+    expect_status(mq_open(&cfg, &q), MQ_INVALID, "mq_open(base 1 s, cap 0)",
+                  "the cap has no default: 0 is below the base, so the configuration is refused");
     cfg = (mq_config){ .capacity = 4, .visibility_timeout = -1 };
     expect_status(mq_open(&cfg, &q), MQ_INVALID, "mq_open(visibility_timeout -1)",
                   "a negative time makes no sense");
@@ -438,4 +470,157 @@ Test(level3, open_refuses_a_cap_below_the_base_and_negative_times)
     expect_status(mq_open(&cfg, &q), MQ_INVALID, "mq_open(backoff_base -1)",
                   "a negative time makes no sense");
     cr_assert(q == NULL, "a refused mq_open stored a queue in *queue");
+}
+
+Test(level3, a_receipt_from_before_a_dead_lettering_is_stale_after_a_redrive)
+{
+    wb_manual_clock mc;
+    mq_queue *q = retry_queue(1, 1, &mc);
+    uint64_t id = send_text(q, "redriven");
+    mq_message old = receive_text(q, "redriven", "it was sent");
+    expect_status(mq_nack(q, old.receipt, "bug 123", NULL), MQ_DEAD_LETTERED, "the nack",
+                  "max_receives 1");
+    expect_status(mq_redrive(q, id), MQ_OK, "mq_redrive(its id)", "it is dead");
+    mq_message now = receive_text(q, "redriven", "it was redriven");
+    mq_status s = mq_ack(q, old.receipt);
+    cr_assert(s == MQ_STALE,
+              "mq_ack with the receipt of the delivery before the dead-lettering (receipt "
+              "%llu) returned %s, expected MQ_STALE; the delivery after the redrive has receipt "
+              "%llu. Both deliveries are number 1 (a redrive resets the receive count), so a "
+              "receipt made of the id and the receive count repeats, and a slow consumer of the "
+              "old delivery deletes the new one: name deliveries with a counter that never resets",
+              (unsigned long long)old.receipt, status_name(s), (unsigned long long)now.receipt);
+    ack(q, &now, "the delivery after the redrive is the one in flight");
+    mq_message_free(&old);
+    mq_message_free(&now);
+    mq_close(q);
+}
+
+Test(level3, a_redriven_message_is_ready_from_its_redrive_behind_older_ready_ones)
+{
+    wb_manual_clock mc;
+    mq_queue *q = retry_queue(1, 1, &mc);
+    uint64_t id = send_text(q, "died first");
+    mq_message m = receive_text(q, "died first", "it was sent");
+    mq_nack(q, m.receipt, "bug", NULL);
+    mq_message_free(&m);
+    wb_manual_clock_advance(&mc, 10 * WB_SEC);
+    send_text(q, "sent after the death");
+    wb_manual_clock_advance(&mc, 10 * WB_SEC);
+    expect_status(mq_redrive(q, id), MQ_OK, "mq_redrive(its id)", "it is dead");
+    m = receive_text(q, "sent after the death",
+                     "it has been ready for 10 s; the dead letter became ready only when it was "
+                     "redriven (not when it was sent, nor when it died)");
+    mq_message_free(&m);
+    m = receive_text(q, "died first", "it was redriven after the other was sent");
+    mq_message_free(&m);
+    mq_close(q);
+}
+
+Test(level3, a_nack_that_dead_letters_draws_no_delay)
+{
+    int64_t want[2]; /* the first two draws of seed 2024, both for a first failure (ceiling base) */
+    expected_delays(2024, BASE, BASE, 2, want);
+    wb_manual_clock mc;
+    mq_queue *q = retry_queue(2, 2024, &mc);
+    send_text(q, "dies");
+    int64_t first = receive_and_nack(q, "fail");
+    wb_manual_clock_advance(&mc, first);
+    mq_message m = receive_text(q, "dies", "its retry delay has passed");
+    expect_status(mq_nack(q, m.receipt, "fail", NULL), MQ_DEAD_LETTERED, "the 2nd nack",
+                  "max_receives 2");
+    mq_message_free(&m);
+    send_text(q, "retried");
+    int64_t second = receive_and_nack(q, "fail");
+    cr_assert(first == want[0] && second == want[1],
+              "seed 2024: the delays were %lld ns (1st failure of \"dies\") and %lld ns (1st "
+              "failure of \"retried\", after \"dies\" was dead-lettered); expected %lld and %lld "
+              "ns, the first two draws of the generator. The nack that dead-lettered \"dies\" "
+              "must not draw: the generator is drawn from once per nack that delays, never for "
+              "a dead-lettering or a timeout",
+              (long long)first, (long long)second, (long long)want[0], (long long)want[1]);
+    mq_close(q);
+}
+
+Test(level3, a_timeout_dead_letters_at_its_deadline_not_when_it_is_noticed)
+{
+    wb_manual_clock mc;
+    mq_config cfg = config_on(4, &mc);
+    cfg.max_receives = 1;
+    cfg.visibility_timeout = 30 * WB_SEC;
+    mq_queue *q = open_queue(&cfg);
+    send_text(q, "nacked at 40 s");
+    send_text(q, "timed out at 30 s");
+    mq_message nacked = receive_text(q, "nacked at 40 s", "sent first");
+    mq_message lost = receive_text(q, "timed out at 30 s", "sent second");
+    expect_status(mq_extend(q, nacked.receipt, 100 * WB_SEC), MQ_OK, "mq_extend(100 s)",
+                  "the delivery is in flight");
+    wb_manual_clock_advance(&mc, 40 * WB_SEC);
+    expect_status(mq_nack(q, nacked.receipt, "failed", NULL), MQ_DEAD_LETTERED, "the nack at 40 s",
+                  "max_receives 1");
+    mq_message d = { 0 };
+    expect_status(mq_dead_peek(q, 0, &d), MQ_OK, "mq_dead_peek(0)", "two messages died");
+    cr_assert(strcmp(d.body, "timed out at 30 s") == 0,
+              "dead letter 0 is %s, expected \"timed out at 30 s\": its last delivery timed out "
+              "at 30 s, 10 s before the other was nacked. A timeout dead-letters at its "
+              "deadline, even when the queue first notices it later (here in the nack at 40 s)",
+              wb_q(d.body));
+    mq_message_free(&d);
+    mq_message_free(&nacked);
+    mq_message_free(&lost);
+    mq_close(q);
+}
+
+struct full_sender {
+    mq_queue *q;
+    wb_manual_clock *mc;
+    mq_status status;
+    atomic_bool done;
+};
+
+static char *send_or_move_time(int t, void *ctx)
+{
+    struct full_sender *f = ctx;
+    if (t == 0) {
+        f->status = mq_send(f->q, "waited", 6, MQ_WAIT, NULL);
+        atomic_store(&f->done, true);
+        return NULL;
+    }
+    char *problem = await_blocked(f->q, 1, 0);
+    if (problem != NULL)
+        return problem;
+    wb_manual_clock_advance(f->mc, 30 * WB_SEC); /* no ack, no nack: only time passes */
+    /* A sender that re-reads the clock returns within one MQ_POLL_INTERVAL; give it 200. */
+    int64_t give_up = wb_now(NULL) + 200 * MQ_POLL_INTERVAL;
+    while (!atomic_load(&f->done) && wb_now(NULL) < give_up)
+        sched_yield();
+    if (atomic_load(&f->done))
+        return NULL;
+    mq_shutdown(f->q); /* so that the sender returns and the test can end */
+    return wb_strdupf("the clock reached the deadline of the only delivery, its last allowed one, "
+                      "so it was dead-lettered and made room; the sender blocked on the full "
+                      "queue was still waiting 200 MQ_POLL_INTERVALs of real time later. A "
+                      "blocked sender must re-read the clock at least every MQ_POLL_INTERVAL, as "
+                      "a blocked receiver does: time alone can make room");
+}
+
+Test(level3, a_blocked_sender_notices_a_timeout_that_dead_letters_and_makes_room)
+{
+    wb_manual_clock mc;
+    mq_config cfg = config_on(1, &mc);
+    cfg.max_receives = 1;
+    cfg.visibility_timeout = 30 * WB_SEC;
+    struct full_sender f = { .q = open_queue(&cfg), .mc = &mc };
+    send_text(f.q, "crashes its consumer");
+    mq_message m = receive_text(f.q, "crashes its consumer", "it was sent");
+    wb_run_threads(2, send_or_move_time, &f,
+                   "thread 0 sends (MQ_WAIT) to a full queue of capacity 1; thread 1 moves the "
+                   "clock to the deadline of the only delivery, its last allowed one");
+    expect_status(f.status, MQ_OK, "the blocked mq_send",
+                  "the delivery's timeout dead-lettered the message while the sender waited, "
+                  "which made room: a blocked sender re-reads the clock at least every "
+                  "MQ_POLL_INTERVAL, as a blocked receiver does");
+    expect_counts(f.q, 1, 0, 0, 1, "the timed-out message is dead, the waiting one was sent");
+    mq_message_free(&m);
+    mq_close(f.q);
 }

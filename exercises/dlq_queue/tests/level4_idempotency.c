@@ -126,6 +126,10 @@ Test(level4, keys_past_their_window_are_forgotten_and_their_memory_freed)
               "expected 1000",
               stats_of(q).dedup_keys);
     wb_manual_clock_advance(&mc, WINDOW);
+    cr_assert(stats_of(q).dedup_keys == 0,
+              "the window of all 1000 keys has passed; dedup_keys is %zu, expected 0: it counts "
+              "the keys within their window now, not those whose memory is yet to be freed",
+              stats_of(q).dedup_keys);
     send_keyed(q, "one more", "x", NULL);
     mq_stats st = stats_of(q);
     cr_assert(st.dedup_keys == 1,
@@ -149,6 +153,62 @@ Test(level4, a_duplicate_is_recognised_even_when_the_queue_is_full)
     expect_status(mq_send_dedup(q, "k", "v", 1, MQ_WAIT, &id), MQ_DUPLICATE,
                   "mq_send_dedup(MQ_WAIT) into a full queue",
                   "a duplicate returns at once; it never blocks");
+    mq_close(q);
+}
+
+Test(level4, a_send_refused_as_full_does_not_remember_its_key)
+{
+    wb_manual_clock mc;
+    mq_queue *q = dedup_queue(1, &mc);
+    send_text(q, "fills the queue");
+    expect_status(send_keyed(q, "order-9", "ship it", NULL), MQ_FULL,
+                  "mq_send_dedup(\"order-9\") into a full queue",
+                  "the key is new, so it is a send, and the queue has no room");
+    consume_text(q, "fills the queue", "it was the only message");
+    uint64_t id = 0;
+    mq_status s = send_keyed(q, "order-9", "ship it", &id);
+    cr_assert(s == MQ_OK,
+              "the producer's retry of mq_send_dedup(\"order-9\"), once there was room, "
+              "returned %s (id %llu), expected MQ_OK: the first try was refused with MQ_FULL "
+              "and stored nothing, so its key must not be remembered (check for room before "
+              "remembering the key), or the order is never sent",
+              status_name(s), (unsigned long long)id);
+    consume_text(q, "ship it", "the retry stored it");
+    mq_close(q);
+}
+
+Test(level4, the_dedup_window_defaults_to_five_minutes)
+{
+    wb_manual_clock mc;
+    mq_config cfg = config_on(8, &mc); /* dedup_window 0: MQ_DEFAULT_DEDUP_WINDOW */
+    mq_queue *q = open_queue(&cfg);
+    uint64_t first = 0, id = 0;
+    expect_status(send_keyed(q, "k", "v", &first), MQ_OK, "the first mq_send_dedup(\"k\")",
+                  "the key is new");
+    wb_manual_clock_advance(&mc, MQ_DEFAULT_DEDUP_WINDOW - 1);
+    expect_status(send_keyed(q, "k", "v", &id), MQ_DUPLICATE,
+                  "mq_send_dedup(\"k\") 5 minutes - 1 ns later with dedup_window 0",
+                  "a dedup_window of 0 means MQ_DEFAULT_DEDUP_WINDOW (5 minutes), not \"remember "
+                  "nothing\"");
+    wb_manual_clock_advance(&mc, 1);
+    expect_status(send_keyed(q, "k", "v", &id), MQ_OK,
+                  "mq_send_dedup(\"k\") exactly 5 minutes later with dedup_window 0",
+                  "the default window is 5 minutes: the key is forgotten at its end");
+    mq_close(q);
+}
+
+Test(level4, after_shutdown_even_a_duplicate_send_is_closed)
+{
+    wb_manual_clock mc;
+    mq_queue *q = dedup_queue(4, &mc);
+    send_keyed(q, "k", "v", NULL);
+    mq_shutdown(q);
+    expect_status(send_keyed(q, "k", "v", NULL), MQ_CLOSED,
+                  "mq_send_dedup(\"k\") after mq_shutdown, \"k\" sent before it",
+                  "after a shutdown every send returns MQ_CLOSED, whether or not its key is known: "
+                  "the queue's state comes before MQ_DUPLICATE");
+    expect_status(send_keyed(q, "new", "v", NULL), MQ_CLOSED,
+                  "mq_send_dedup(\"new\") after mq_shutdown", "nothing more goes into the queue");
     mq_close(q);
 }
 

@@ -273,7 +273,10 @@ static void check_log(const struct scratch *s, struct book *b, int round, const 
         cr_assert(present[seq] || b->fate[seq] != SENT,
                   "%s was killed (on a log that %d earlier kills had left); message %u, whose "
                   "mq_send had returned MQ_OK and which was never acknowledged, is not in the "
-                  "log: it was lost",
+                  "log: it was lost. Every change is written before its call returns; and a "
+                  "compaction that truncates the log in place loses everything if it is killed "
+                  "midway: write the new log to another file, sync it, then rename it over the "
+                  "old one",
                   who, round, seq);
         if (b->fate[seq] == MAYBE_SENT || b->fate[seq] == MAYBE_ACKED)
             b->fate[seq] = present[seq] ? SENT : LOST_IN_A_KILL;

@@ -6,10 +6,13 @@
  * processes, is in level5_crash.c. Logs live in a fresh mkdtemp folder each,
  * removed at the end. Run alone with `make test LEVEL=5`.
  */
+#define _POSIX_C_SOURCE 200809L /* nanosleep */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "mq_test.h"
@@ -249,7 +252,13 @@ Test(level5, a_deduplication_key_survives_a_reopen)
 
 /* ---- damaged logs ---- */
 
-/* A log of m1..m4, then m5: returns its bytes, and where m5's records start. */
+/*
+ * A log of m1..m4, then m5: returns its bytes, and where m5's records start.
+ * The bytes are read while the queue is still open, right after m5's send
+ * returned (every record is written before its call returns): mq_close may
+ * write too (a last compaction, say), and the tests damage the log as a
+ * crash right after the send would have left it.
+ */
 static unsigned char *five_message_log(struct scratch *s, wb_manual_clock *mc, size_t *len,
                                        size_t *m5_at)
 {
@@ -261,9 +270,12 @@ static unsigned char *five_message_log(struct scratch *s, wb_manual_clock *mc, s
     send_text(q, "m4");
     *m5_at = (size_t)file_size(s->log);
     send_text(q, "m5: the last message, long enough to be cut in many places");
-    mq_close(q);
     unsigned char *bytes = file_read(s->log, len);
-    cr_assert(bytes != NULL && *len > *m5_at, "the log did not grow when m5 was sent");
+    mq_close(q);
+    cr_assert(bytes != NULL && *len > *m5_at,
+              "the log was %zu bytes before m5 was sent and %zu bytes after: a send must write "
+              "its record to the log before it returns",
+              *m5_at, *len);
     return bytes;
 }
 
@@ -318,9 +330,14 @@ Test(level5, a_damaged_byte_in_the_last_record_never_reaches_a_consumer)
                   "mq_open of the log with byte %zu damaged (inside m5, bytes "
                   "%zu-%zu) returned %s, expected MQ_OK: a damaged tail is cut off",
                   at, m5_at, len, status_name(st));
+        char why[256];
+        snprintf(why, sizeof why,
+                 "only byte %zu of the log was damaged, inside m5's records (bytes %zu-%zu); "
+                 "the records of m1-m4 end before byte %zu and are whole, so they must be kept",
+                 at, m5_at, len, m5_at);
         const char *want[] = { "m1", "m2", "m3", "m4" };
         for (int i = 0; i < 4; i++)
-            consume_text(q, want[i], "the damage is in m5; the records before it are whole");
+            consume_text(q, want[i], why);
         mq_message m = { 0 };
         st = mq_receive(q, MQ_NOWAIT, &m);
         if (st == MQ_OK) {
@@ -337,6 +354,72 @@ Test(level5, a_damaged_byte_in_the_last_record_never_reaches_a_consumer)
         mq_close(q);
     }
     free(bytes);
+    scratch_remove(&s);
+}
+
+Test(level5, a_damaged_record_in_the_middle_cuts_off_everything_after_it)
+{
+    struct scratch s;
+    scratch_make(&s);
+    wb_manual_clock mc;
+    mq_config cfg = logged(&s, &mc);
+    mq_queue *q = open_queue(&cfg);
+    send_text(q, "m1");
+    size_t m2_at = (size_t)file_size(s.log);
+    send_text(q, "m2, damaged on disk");
+    size_t m2_end = (size_t)file_size(s.log);
+    send_text(q, "m3");
+    size_t len = 0;
+    unsigned char *bytes = file_read(s.log, &len);
+    mq_close(q);
+    cr_assert(bytes != NULL && m2_end > m2_at && len > m2_end,
+              "the log was %zu bytes after m1, %zu after m2 and %zu after m3: each send must "
+              "write its record before it returns",
+              m2_at, m2_end, len);
+    for (size_t at = m2_at; at < m2_end; at++) {
+        bytes[at] ^= 0x5a;
+        file_write(s.log, bytes, len);
+        bytes[at] ^= 0x5a;
+        q = open_queue(&cfg);
+        char why[300];
+        snprintf(why, sizeof why,
+                 "byte %zu of the log was damaged, inside m2's records (bytes %zu-%zu): m1 "
+                 "before it is whole, but the damaged record and everything after it (m3 too) "
+                 "is cut off, since the log is no longer a trustworthy history after it",
+                 at, m2_at, m2_end);
+        consume_text(q, "m1", why);
+        expect_empty(q, why);
+        mq_close(q);
+    }
+    free(bytes);
+    scratch_remove(&s);
+}
+
+Test(level5, receipts_given_after_a_reopen_never_repeat_one_still_in_flight)
+{
+    struct scratch s;
+    scratch_make(&s);
+    wb_manual_clock mc;
+    mq_config cfg = logged(&s, &mc);
+    mq_queue *q = open_queue(&cfg);
+    send_text(q, "a");
+    send_text(q, "b");
+    mq_message a = receive_text(q, "a", "sent first");
+    mq_close(q);
+    q = open_queue(&cfg);
+    mq_message b = receive_text(q, "b", "a is still in flight after the reopen");
+    cr_assert(a.receipt != b.receipt,
+              "the delivery of \"a\" before the reopen and the delivery of \"b\" after it both "
+              "have receipt %llu: a receipt names one delivery, and one issued before a reopen "
+              "still works after it, so receipts given after a reopen must continue past every "
+              "one the log holds",
+              (unsigned long long)a.receipt);
+    ack(q, &b, "b's delivery is in flight");
+    ack(q, &a, "a's delivery from before the reopen is still in flight");
+    expect_counts(q, 0, 0, 0, 0, "both were acknowledged");
+    mq_message_free(&a);
+    mq_message_free(&b);
+    mq_close(q);
     scratch_remove(&s);
 }
 
@@ -518,6 +601,87 @@ Test(level5, a_failed_sync_fails_the_send_and_every_later_write_until_reopened)
     }
     mq_close(q);
     free(d.image);
+    scratch_remove(&s);
+}
+
+/*
+ * A slow disk for group commit: once armed (after mq_open, which may sync
+ * too), its first sync of the log lasts until another record is appended (or
+ * 500 ms pass), and a sync covers what the file held when it began, as an
+ * fsync does. durable is the most any finished sync covered.
+ */
+struct slow_disk {
+    struct scratch *s;
+    mq_queue *q;
+    atomic_bool armed;
+    atomic_int syncs; /* syncs of the log file begun since it was armed */
+    atomic_long durable;
+    mq_status first, second;
+    long size_after, durable_after; /* when the second send returned */
+};
+
+static int slow_first_sync(int fd, void *ctx)
+{
+    struct slow_disk *d = ctx;
+    struct stat began, log;
+    if (fstat(fd, &began) != 0 || stat(d->s->log, &log) != 0 || began.st_ino != log.st_ino ||
+        began.st_dev != log.st_dev)
+        return 0; /* not the log file */
+    if (atomic_load(&d->armed) && atomic_fetch_add(&d->syncs, 1) == 0) {
+        int64_t give_up = wb_now(NULL) + 500 * WB_MSEC;
+        struct stat now;
+        while (fstat(fd, &now) == 0 && now.st_size == began.st_size && wb_now(NULL) < give_up)
+            nanosleep(&(struct timespec){ .tv_nsec = WB_MSEC }, NULL);
+    }
+    long covered = (long)began.st_size, seen = atomic_load(&d->durable);
+    while (covered > seen && !atomic_compare_exchange_weak(&d->durable, &seen, covered))
+        ;
+    return 0;
+}
+
+static char *send_during_a_sync(int t, void *ctx)
+{
+    struct slow_disk *d = ctx;
+    if (t == 0) {
+        d->first = mq_send(d->q, "first", 5, MQ_NOWAIT, NULL);
+        return NULL;
+    }
+    int64_t give_up = wb_now(NULL) + 5 * WB_SEC;
+    while (atomic_load(&d->syncs) == 0 && wb_now(NULL) < give_up)
+        nanosleep(&(struct timespec){ .tv_nsec = WB_MSEC }, NULL);
+    if (atomic_load(&d->syncs) == 0)
+        return wb_strdupf("mq_send(\"first\") with MQ_SYNC_SENDS never called sync_fn on the "
+                          "log file within 5 s");
+    d->second = mq_send(d->q, "second", 6, MQ_NOWAIT, NULL);
+    d->durable_after = atomic_load(&d->durable);
+    d->size_after = file_size(d->s->log);
+    return NULL;
+}
+
+Test(level5, a_durable_send_appended_during_another_sync_waits_for_a_sync_that_covers_it)
+{
+    struct scratch s;
+    scratch_make(&s);
+    struct slow_disk d = { .s = &s };
+    wb_manual_clock mc;
+    mq_config cfg = logged(&s, &mc);
+    cfg.sync = MQ_SYNC_SENDS;
+    cfg.sync_fn = slow_first_sync;
+    cfg.sync_ctx = &d;
+    d.q = open_queue(&cfg);
+    atomic_store(&d.armed, true);
+    wb_run_threads(2, send_during_a_sync, &d,
+                   "thread 0 sends \"first\" with MQ_SYNC_SENDS, on a disk whose first sync is "
+                   "slow; thread 1 sends \"second\" while that sync runs");
+    expect_status(d.first, MQ_OK, "mq_send(\"first\")", "the disk works, only slowly");
+    expect_status(d.second, MQ_OK, "mq_send(\"second\")", "the disk works, only slowly");
+    cr_assert(d.durable_after >= d.size_after,
+              "mq_send(\"second\") returned MQ_OK when the syncs that had finished covered %ld "
+              "of the log's %ld bytes: its record was appended while the first send's sync was "
+              "running, so that sync does not cover it. A send that joins a group commit late "
+              "must wait for a sync that began after its record was written",
+              d.durable_after, d.size_after);
+    mq_close(d.q);
     scratch_remove(&s);
 }
 
