@@ -23,19 +23,25 @@
  * is granted whole or not at all: RL_ALLOWED takes all n, RL_DENIED takes
  * nothing and is counted nowhere, so a client that keeps knocking while it is
  * refused does not push its own limit further away. n == 0 is always allowed
- * and changes nothing. n greater than the limiter's limit (the burst, or the
- * units per window) can never be allowed: always RL_DENIED.
+ * and takes nothing. n greater than the limiter's limit (the burst, or the
+ * units per window) can never be allowed: always RL_DENIED, up to n ==
+ * UINT32_MAX (a count + n that wraps around must not let it through).
  *
  * Time. A limiter reads its clock (NULL means the system's monotonic clock;
  * the limiter borrows it, so it must outlive the limiter) and never lets its
  * own time go backwards: it remembers the latest reading it has acted on,
  * and an earlier reading counts as that latest one. A clock that steps back
  * therefore refills nothing and forgets nothing, and when it comes forward
- * again the time it went back is not counted twice.
+ * again the time it went back is not counted twice. Every call that reads
+ * the clock acts on its reading: rl_allow whatever n is and whatever it
+ * answers, and rl_remaining too. So a unit granted while the clock is back
+ * is granted at the latest time: a log stamps it then, a window counts it
+ * there, and the counter's weights are taken there.
  *
  * Windows. The window limiters cut time into windows of `window` ns starting
  * at the limiter's creation: with t0 the clock reading at creation, window k
- * is [t0 + k * window, t0 + (k + 1) * window).
+ * is [t0 + k * window, t0 + (k + 1) * window). Any window from 1 ns to
+ * INT64_MAX works: t0 + window may overflow, so compare elapsed times.
  *
  * Arithmetic. The token bucket and the sliding-window counter work with
  * fractions; doubles are fine. The tests probe their boundaries only where
@@ -162,11 +168,13 @@ typedef struct rl_keyed rl_keyed;
 
 /*
  * Creates an empty table that tracks at most `max_keys` keys. The table has
- * one time for all its keys (the latest reading it has acted on, see "Time"
- * above), and window grids start at its creation, the same for every key,
- * whenever the key first asks. Copies the config. Returns NULL if config is
- * NULL or invalid for its algorithm (as the matching constructor would
- * refuse it, or an unknown algorithm), max_keys is 0, or memory runs out.
+ * one time for all its keys (the latest reading any of its calls has acted
+ * on, see "Time" above: a key that first asks while the clock is back starts
+ * at that time, not at the earlier reading), and window grids start at its
+ * creation, the same for every key, whenever the key first asks. Copies
+ * the config. Returns NULL if config is NULL or invalid for its algorithm
+ * (as the matching constructor would refuse it, or an unknown algorithm),
+ * max_keys is 0, or memory runs out.
  */
 rl_keyed *rl_keyed_create(const rl_config *config, size_t max_keys, const wb_clock *clock);
 

@@ -141,6 +141,8 @@ Test(level1, a_request_larger_than_the_burst_is_always_denied)
                   "burst 5: a request for 6 tokens can never be granted, even by a full bucket");
     advance(&mc, 3600 * WB_SEC);
     expect_denied(l, 6, "burst 5: after an hour the bucket still holds only 5");
+    expect_denied(l, UINT32_MAX,
+                  "burst 5: a request for UINT32_MAX tokens is over the burst like any other");
     expect_remaining(l, 5, "the refused requests took nothing from the full bucket");
     rl_destroy(l);
 }
@@ -183,8 +185,12 @@ Test(level1, remaining_counts_the_whole_tokens)
     expect_allowed(l, 10, "the full bucket holds 10");
     advance(&mc, 600 * WB_MSEC);
     expect_remaining(l, 2, "600 ms at 4 tokens/s make 2.4 tokens, of which 2 are whole");
-    expect_denied(l, 3, "2.4 tokens are not 3");
-    expect_allowed(l, 2, "2.4 tokens are enough for 2");
+    advance(&mc, 50 * WB_MSEC);
+    expect_remaining(l, 2,
+                     "650 ms at 4 tokens/s make 2.6 tokens: 2 are whole, and rounding to the "
+                     "nearest would promise a third that rl_allow refuses");
+    expect_denied(l, 3, "2.6 tokens are not 3");
+    expect_allowed(l, 2, "2.6 tokens are enough for 2");
     rl_destroy(l);
 }
 

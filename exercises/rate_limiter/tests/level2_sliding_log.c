@@ -163,6 +163,40 @@ Test(level2, a_clock_that_steps_back_forgets_nothing)
     rl_destroy(l);
 }
 
+Test(level2, a_grant_while_the_clock_is_back_is_stamped_at_the_latest_time)
+{
+    wb_manual_clock mc;
+    start_clock(&mc);
+    rl_limiter *l = new_log(1, WB_SEC, &mc);
+    advance(&mc, 900 * WB_MSEC);
+    expect_remaining(l, 1, "nothing was granted yet; this call reads the clock at START + 900 ms");
+    advance(&mc, -800 * WB_MSEC);
+    expect_allowed(l, 1,
+                   "the clock stepped back to START + 100 ms; the log is empty, so 1 unit is "
+                   "granted, at the log's latest time, START + 900 ms");
+    advance(&mc, 1000 * WB_MSEC);
+    expect_denied(l, 1,
+                  "the unit granted while the clock was back counts from START + 900 ms until "
+                  "START + 1900 ms. A log that stamped the early reading, START + 100 ms (or "
+                  "whose rl_remaining did not act at START + 900 ms), has already let it go");
+    advance(&mc, 800 * WB_MSEC);
+    expect_allowed(l, 1, "at START + 1900 ms the unit left the window");
+    rl_destroy(l);
+}
+
+Test(level2, a_request_for_uint32_max_units_is_denied)
+{
+    wb_manual_clock mc;
+    start_clock(&mc);
+    rl_limiter *l = new_log(4, WB_SEC, &mc);
+    expect_allowed(l, 1, "a new log of limit 4 grants 1");
+    expect_denied(l, UINT32_MAX,
+                  "limit 4: UINT32_MAX units can never be granted. The 1 unit counted + "
+                  "UINT32_MAX wraps around to 0 in 32 bits, which is not within the limit");
+    expect_remaining(l, 3, "the refused request took nothing");
+    rl_destroy(l);
+}
+
 Test(level2, a_window_of_int64_max_does_not_overflow)
 {
     wb_manual_clock mc;

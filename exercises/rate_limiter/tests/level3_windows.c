@@ -188,6 +188,12 @@ Test(level3, sliding_counter_rounds_what_remains_down)
                      "10 - 7.5 = 2.5, of which 2 are whole units");
     expect_denied(l, 3, "7.5 + 3 = 10.5 is over the limit of 10");
     expect_allowed(l, 2, "7.5 + 2 = 9.5 is within the limit of 10");
+    advance(&mc, 500 * WB_MSEC);
+    expect_remaining(l, 5,
+                     "750 ms into the second window: estimate = 10 * 0.25 + 2 = 4.5, and "
+                     "10 - 4.5 = 5.5, of which 5 are whole units: round down, never to the "
+                     "nearest, or rl_remaining promises a unit that rl_allow refuses");
+    expect_denied(l, 6, "4.5 + 6 = 10.5 is over the limit of 10");
     rl_destroy(l);
 }
 
@@ -244,6 +250,58 @@ Test(level3, a_clock_that_steps_back_forgets_no_window)
                   "the clock stepped back into the first window; an earlier reading counts as "
                   "the latest, so the fixed window is still the second one, and full");
     expect_denied(c, 1, "the clock stepped back; the counter's second window is still full");
+    rl_destroy(f);
+    rl_destroy(c);
+}
+
+Test(level3, sliding_counter_weighs_at_its_latest_time_when_the_clock_steps_back)
+{
+    wb_manual_clock mc;
+    start_clock(&mc);
+    rl_limiter *l = new_counter(10, WB_SEC, &mc);
+    expect_allowed(l, 10, "the first window grants its limit");
+    advance(&mc, 1500 * WB_MSEC);
+    expect_allowed(l, 4, "halfway through the second window: estimate 10 * 0.5 = 5, so 4 fit");
+    advance(&mc, -250 * WB_MSEC);
+    expect_remaining(l, 1,
+                     "the clock stepped back to START + 1250 ms, which counts as the latest "
+                     "time, START + 1500 ms: estimate 10 * 0.5 + 4 = 9, and 1 remains. Weighing "
+                     "at the early reading gives 10 * 0.75 + 4 = 11.5");
+    expect_allowed(l, 1, "9 + 1 = 10 is within the limit of 10, at the counter's latest time");
+    rl_destroy(l);
+}
+
+Test(level3, a_request_for_uint32_max_units_is_denied)
+{
+    wb_manual_clock mc;
+    start_clock(&mc);
+    rl_limiter *f = new_fixed(4, WB_SEC, &mc);
+    rl_limiter *c = new_counter(4, WB_SEC, &mc);
+    expect_allowed(f, 1, "the fixed window grants 1 of 4");
+    expect_allowed(c, 1, "the counter grants 1 of 4");
+    expect_denied(f, UINT32_MAX,
+                  "fixed window of limit 4: UINT32_MAX units can never be granted. Its count 1 "
+                  "+ UINT32_MAX wraps around to 0 in 32 bits, which is not within the limit");
+    expect_denied(c, UINT32_MAX, "counter of limit 4: UINT32_MAX units can never be granted");
+    expect_remaining(f, 3, "the refused request took nothing from the fixed window");
+    expect_remaining(c, 3, "the refused request took nothing from the counter");
+    rl_destroy(f);
+    rl_destroy(c);
+}
+
+Test(level3, windows_of_int64_max_do_not_overflow)
+{
+    wb_manual_clock mc;
+    start_clock(&mc);
+    rl_limiter *f = new_fixed(1, INT64_MAX, &mc);
+    rl_limiter *c = new_counter(1, INT64_MAX, &mc);
+    expect_allowed(f, 1, "the fixed window grants its limit of 1");
+    expect_allowed(c, 1, "the counter grants its limit of 1");
+    advance(&mc, WB_SEC * 3600 * 24 * 365 * 100);
+    expect_denied(f, 1,
+                  "a window of INT64_MAX ns (292 years) has not ended 100 years later: "
+                  "t0 + window overflows, so compare the time elapsed since t0 instead");
+    expect_denied(c, 1, "100 years into a counter's first window of INT64_MAX ns, it is full");
     rl_destroy(f);
     rl_destroy(c);
 }

@@ -53,15 +53,24 @@ Test(level4, null_arguments_are_invalid)
     wb_manual_clock mc;
     start_clock(&mc);
     rl_keyed *k = new_keyed(bucket_config(1, 3), 10, &mc);
-    rl_status s = rl_keyed_allow(NULL, "k", 1);
-    cr_assert(s == RL_INVALID, "rl_keyed_allow(NULL table) returned %s, expected RL_INVALID",
-              status_name(s));
-    s = rl_keyed_allow(k, NULL, 1);
-    cr_assert(s == RL_INVALID, "rl_keyed_allow(table, NULL key) returned %s, expected RL_INVALID",
-              status_name(s));
-    cr_assert(rl_keyed_remaining(k, NULL) == 0, "rl_keyed_remaining(table, NULL key) must be 0");
-    cr_assert(rl_keyed_remaining(NULL, "k") == 0, "rl_keyed_remaining(NULL table) must be 0");
-    cr_assert(rl_keyed_len(NULL) == 0, "rl_keyed_len(NULL) must be 0");
+    for (uint32_t n = 0; n <= 1; n++) {
+        rl_status s = rl_keyed_allow(NULL, "k", n);
+        cr_assert(s == RL_INVALID,
+                  "rl_keyed_allow(NULL table, \"k\", %u) returned %s, expected RL_INVALID: "
+                  "no table, whatever n is",
+                  (unsigned)n, status_name(s));
+        s = rl_keyed_allow(k, NULL, n);
+        cr_assert(s == RL_INVALID,
+                  "rl_keyed_allow(table, NULL key, %u) returned %s, expected RL_INVALID: no "
+                  "key, whatever n is (check the arguments before answering n == 0)",
+                  (unsigned)n, status_name(s));
+    }
+    uint32_t r = rl_keyed_remaining(k, NULL);
+    cr_assert(r == 0, "rl_keyed_remaining(table, NULL key) returned %u, expected 0", (unsigned)r);
+    r = rl_keyed_remaining(NULL, "k");
+    cr_assert(r == 0, "rl_keyed_remaining(NULL table, \"k\") returned %u, expected 0", (unsigned)r);
+    size_t len = rl_keyed_len(NULL);
+    cr_assert(len == 0, "rl_keyed_len(NULL) returned %zu, expected 0", len);
     expect_len(k, 0, "every call above was refused, so no key is tracked");
     rl_keyed_destroy(k);
 }
@@ -145,14 +154,42 @@ Test(level4, a_keyed_fixed_window_counts_every_key_on_the_grid_of_the_table)
 {
     wb_manual_clock mc;
     start_clock(&mc);
+    advance(&mc, 300 * WB_MSEC);
     rl_keyed *k = new_keyed(window_config(RL_FIXED_WINDOW, 2, WB_SEC), 100, &mc);
     advance(&mc, 700 * WB_MSEC);
     expect_key(k, "a", 2, RL_ALLOWED, "a's first request, in the table's first window");
     expect_key(k, "a", 1, RL_DENIED, "a used the limit of the first window");
-    advance(&mc, 300 * WB_MSEC);
+    advance(&mc, 200 * WB_MSEC);
+    expect_key(k, "b", 2, RL_ALLOWED, "b's first request, in the table's first window");
+    expect_key(k, "a", 1, RL_DENIED,
+               "the table was created at START + 300 ms, so its first window runs to "
+               "START + 1300 ms: START + 1 s is no boundary of its grid");
+    advance(&mc, 100 * WB_MSEC);
     expect_key(k, "a", 2, RL_ALLOWED,
-               "START + 1 s starts the table's second window, for every key, whenever the key "
-               "first asked");
+               "START + 1300 ms starts the table's second window, for every key, whenever the "
+               "key first asked: windows count from the table's creation, not clock reading 0");
+    expect_key(k, "b", 2, RL_ALLOWED,
+               "b first asked 100 ms ago, yet its window ended with the table's at "
+               "START + 1300 ms");
+    rl_keyed_destroy(k);
+}
+
+Test(level4, the_table_has_one_time_for_all_its_keys)
+{
+    wb_manual_clock mc;
+    start_clock(&mc);
+    rl_keyed *k = new_keyed(bucket_config(1, 2), 100, &mc);
+    advance(&mc, 10 * WB_SEC);
+    expect_key(k, "a", 1, RL_ALLOWED, "a's bucket starts full; the table acts at START + 10 s");
+    advance(&mc, -5 * WB_SEC);
+    expect_key(k, "b", 2, RL_ALLOWED,
+               "the clock stepped back to START + 5 s; b is new and its bucket full, and the "
+               "table's time is still START + 10 s");
+    advance(&mc, 5 * WB_SEC);
+    expect_key_remaining(k, "b", 0,
+                         "the clock is back at START + 10 s, the time b emptied its bucket: no "
+                         "time passed. A key that kept its own time from the early reading, "
+                         "START + 5 s, now counts 5 s of refill that never happened");
     rl_keyed_destroy(k);
 }
 
@@ -506,8 +543,9 @@ Test(level4, threads_bringing_new_keys_never_overfill_the_table)
         allowed += c.allowed[t], full += c.full[t];
     cr_assert(allowed == ROOM && full == NEWCOMERS * NEW_KEYS_EACH - ROOM,
               "1600 new keys arrived on 8 threads at one instant into a table of 100: %d were "
-              "allowed and %d got RL_FULL, expected exactly 100 and 1500. Checking for room and "
-              "taking it must happen under one lock",
+              "allowed and %d got RL_FULL, expected exactly 100 and 1500: the table never tracks "
+              "more than max_keys keys, and checking for room and taking it must happen under one "
+              "lock",
               allowed, full);
     expect_len(c.table, ROOM, "the table is exactly full");
     rl_keyed_destroy(c.table);
