@@ -15,14 +15,14 @@ cd "$(dirname "$0")/../.." || exit 2
 tmp=$(mktemp -d /tmp/wb-grader.XXXXXX)
 chmod 755 "$tmp"
 trap 'rm -rf "$tmp" /tmp/wb-grader-escape-*' EXIT
-export WB_TIMEOUT=5 GRADE_EXERCISE_LIMIT=240 NO_COLOR=1
-# (240 s: under a fork bomb every test that failed beside it is run again alone, up to
-# 30 of them at 5 s each, and those retries must fit in the exercise's time.)
+export WB_TIMEOUT=${GRADER_TIMEOUT:-5} GRADE_EXERCISE_LIMIT=${GRADER_EXERCISE_LIMIT:-240} NO_COLOR=1
+# (240 s: under a fork bomb the tests that failed beside it are run again alone, and
+# those that really hang take 5 s each; those retries must fit in the exercise's time.)
 export GRADE_CACHE=${BUILD_ROOT:-build}/grade-cache
 # A uid of this run's own: grading kills every process of its uid after each run.
 # (and each fixture below, graded side by side with another, gets the next one).
 uid_base=$((62000 + $$ % 500 * 2 * 32))
-bound=330 # seconds a submission may take here: 240 per exercise plus builds
+bound=$((GRADE_EXERCISE_LIMIT + 90)) # seconds a submission may take here: the exercise's time plus builds
 fail() {
     echo "FAIL: $*" | tee -a "$tmp/failures"
 }
