@@ -111,7 +111,8 @@ typedef struct cb_ticket {
 } cb_ticket;
 
 /* What the breaker knows right now (cb_read_counts). Every state change zeroes
- * all counts but in_flight. */
+ * all counts but in_flight, and each count moves only in the state its comment
+ * names: trial results never enter the window or the failures in a row. */
 typedef struct cb_counts {
     cb_state state;
     uint32_t consecutive_failures; /* closed: failures since the last success */
@@ -159,7 +160,8 @@ void cb_destroy(cb_breaker *breaker);
  * cb_current_state or cb_read_counts from then on (cb_report may notice too),
  * and that call tells the listener. So with open_timeout T, a breaker that
  * opened at t rejects calls while the clock reads less than t + T, and lets
- * a trial through at t + T.
+ * a trial through at t + T. A clock moved back to before t reads less than
+ * t + T too: the breaker stays open.
  */
 cb_status cb_allow(cb_breaker *breaker, cb_ticket *ticket);
 
@@ -192,8 +194,9 @@ typedef bool (*cb_operation)(void *ctx);
 
 /*
  * Runs op(ctx) through the breaker: cb_allow; if it says CB_OK, runs the
- * operation, measures how long it took on the breaker's clock, and reports
- * the result. Returns cb_allow's answer when the call was not let through
+ * operation, measures how long it took on the breaker's clock (0 if that
+ * clock moved back meanwhile, never a negative duration), and reports the
+ * result. Returns cb_allow's answer when the call was not let through
  * (op did not run), otherwise cb_report's (CB_OK, or CB_STALE if the breaker
  * changed state while op ran). The breaker's lock is not held while op runs:
  * op may take as long as it likes, run on many threads at once, and call

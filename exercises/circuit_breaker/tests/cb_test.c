@@ -207,7 +207,10 @@ cb_counts counts_of(cb_breaker *b)
     cb_counts c;
     memset(&c, 0xa5, sizeof c);
     cb_status s = cb_read_counts(b, &c);
-    cr_assert(s == CB_OK, "cb_read_counts returned %s, expected CB_OK", status_name(s));
+    cr_assert(s == CB_OK,
+              "cb_read_counts(breaker, counts) returned %s, expected CB_OK: both arguments "
+              "are valid, so it must fill in the counts",
+              status_name(s));
     return c;
 }
 

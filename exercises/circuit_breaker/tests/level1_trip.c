@@ -373,3 +373,53 @@ Test(level1, two_breakers_do_not_share_state)
     rig_stop(&a);
     rig_stop(&b);
 }
+
+Test(level1, the_counts_of_an_open_breaker_are_zero_but_the_calls_in_flight)
+{
+    struct rig r;
+    rig_start(&r, THREE_STRIKES);
+    allow(r.b, "a new breaker is closed (this call stays out)");
+    fail_times(r.b, 3, "closed until the third failure");
+    cb_counts c = counts_of(r.b);
+    cr_assert(c.state == CB_OPEN && c.consecutive_failures == 0 && c.window_calls == 0 &&
+                  c.window_failures == 0 && c.trials_started == 0 && c.trial_successes == 0 &&
+                  c.in_flight == 1,
+              "just after three failures in a row opened the breaker, with one earlier call "
+              "still out, the counts say %s; expected OPEN with every count 0 but 1 in flight: "
+              "every state change, the trip included, zeroes all counts but in_flight",
+              describe(r.b));
+    rig_stop(&r);
+}
+
+Test(level1, read_counts_notices_the_end_of_the_timeout)
+{
+    struct rig r;
+    rig_start(&r, THREE_STRIKES);
+    fail_times(r.b, 3, "closed until the third failure");
+    advance(&r, TIMEOUT);
+    cb_counts c = counts_of(r.b);
+    cr_assert(c.state == CB_HALF_OPEN,
+              "the breaker opened exactly 30 s ago with a 30 s timeout, and cb_read_counts, "
+              "the first call since, gave state %s; expected HALF_OPEN: cb_read_counts must "
+              "notice an expired open timeout as cb_allow and cb_current_state do",
+              state_name(c.state));
+    expect_transitions(&r.log, (const cb_state[]){ CB_CLOSED, CB_OPEN, CB_OPEN, CB_HALF_OPEN }, 2,
+                       "cb_read_counts noticed the end of the timeout, and tells the listener");
+    rig_stop(&r);
+}
+
+Test(level1, a_clock_moved_back_does_not_end_the_timeout)
+{
+    struct rig r;
+    rig_start(&r, THREE_STRIKES);
+    fail_times(r.b, 3, "closed until the third failure");
+    advance(&r, -3600 * WB_SEC);
+    expect_allow(r.b, CB_REJECTED,
+                 "the clock was moved back an hour after the trip: it reads less than the trip "
+                 "time + 30 s, so the breaker is still open (a time difference taken as "
+                 "unsigned turns -1 hour into centuries and ends the timeout at once)");
+    expect_state(r.b, CB_OPEN, "the clock reads an hour before the trip");
+    advance(&r, 3600 * WB_SEC + TIMEOUT);
+    allow(r.b, "the clock reads the trip time + 30 s: the timeout has passed");
+    rig_stop(&r);
+}

@@ -170,7 +170,9 @@ Test(level2, a_call_refused_in_half_open_does_not_run)
     cr_assert(s == CB_TOO_MANY_TRIALS,
               "cb_call while the only trial is out returned %s, expected CB_TOO_MANY_TRIALS",
               status_name(s));
-    cr_assert(runs == 0, "cb_call refused with CB_TOO_MANY_TRIALS ran the operation %d time(s)",
+    cr_assert(runs == 0,
+              "cb_call refused with CB_TOO_MANY_TRIALS ran the operation %d time(s), expected "
+              "0: a call the breaker refuses must not touch the dependency",
               runs);
     rig_stop(&r);
 }

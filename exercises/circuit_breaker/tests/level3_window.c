@@ -154,6 +154,11 @@ Test(level3, the_window_starts_empty_after_closing)
     rig_start(&r, c);
     feed(r.b, "SSFF", "the window fills to 4 with the last result");
     expect_state(r.b, CB_OPEN, "2 failures in 4 calls is 50%");
+    cb_counts open = counts_of(r.b);
+    cr_assert(open.window_calls == 0 && open.window_failures == 0,
+              "just after the window's rate opened the breaker the counts say %s, expected "
+              "an empty window: every state change zeroes the counts",
+              describe(r.b));
     advance(&r, TIMEOUT);
     succeed(r.b, "the trial after the open timeout");
     expect_state(r.b, CB_CLOSED, "the only trial succeeded");
@@ -166,6 +171,14 @@ Test(level3, the_window_starts_empty_after_closing)
     expect_state(r.b, CB_CLOSED,
                  "3 results since closing, under minimum_calls 4; a window that kept SSFF "
                  "from before the trip would open the breaker here");
+    counts = counts_of(r.b);
+    cr_assert(counts.window_calls == 3 && counts.window_failures == 2,
+              "after FFS since closing the counts say %s, expected 2 failures of 3 calls: "
+              "only results of this closed period count (a ring whose old slots are "
+              "subtracted before it has filled again takes old outcomes out of the count)",
+              describe(r.b));
+    feed(r.b, "F", "3 results since closing, under minimum_calls 4");
+    expect_state(r.b, CB_OPEN, "FFSF since closing: 3 failures in 4 calls is 75%");
     rig_stop(&r);
 }
 
@@ -218,7 +231,109 @@ Test(level3, window_settings_out_of_range_are_refused)
     cb_destroy(b);
 }
 
+Test(level3, the_rate_is_taken_over_the_results_in_the_window)
+{
+    struct rig r;
+    rig_start(&r, rate(10, 50, 4));
+    feed(r.b, "FFS", "3 results, under minimum_calls 4");
+    feed(r.b, "S", "3 results are in");
+    expect_state(r.b, CB_OPEN,
+                 "FFSS: 2 failures in the 4 results the window holds is 50%, and minimum_calls "
+                 "4 is met; dividing by window_size (10) instead would say 20% and keep it "
+                 "closed");
+    rig_stop(&r);
+}
+
+/* `n` copies of `c` in a string (n < 128). */
+static const char *repeat(char c, int n)
+{
+    static char text[128];
+    memset(text, c, (size_t)n);
+    text[n] = '\0';
+    return text;
+}
+
+Test(level3, the_rate_is_compared_in_whole_numbers)
+{
+    struct {
+        uint32_t window, percent, failures;
+    } exact[] = { { 50, 58, 29 }, { 100, 53, 53 } };
+    for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++) {
+        struct rig r;
+        uint32_t w = exact[i].window, p = exact[i].percent, f = exact[i].failures;
+        rig_start(&r, rate(w, p, 0));
+        feed(r.b, repeat('S', (int)(w - f)), "successes first");
+        feed(r.b, repeat('F', (int)f - 1), "the window is not full yet");
+        feed(r.b, "F", "one result short of a full window");
+        char why[320];
+        snprintf(why, sizeof why,
+                 "%u failures in a full window of %u is exactly %u%%, which reaches "
+                 "failure_rate_percent %u; in floating point, failures / calls * 100 can "
+                 "come out a hair under %u: compare failures * 100 >= percent * calls in "
+                 "whole numbers",
+                 f, w, p, p, p);
+        expect_state(r.b, CB_OPEN, why);
+        rig_stop(&r);
+    }
+}
+
+Test(level3, window_settings_are_ignored_without_a_window)
+{
+    struct {
+        cb_config config;
+        const char *what;
+    } fine[] = {
+        { { .failure_threshold = 3, .open_timeout = TIMEOUT, .minimum_calls = 5 },
+          "minimum_calls 5 and window_size 0" },
+        { { .failure_threshold = 3, .open_timeout = TIMEOUT, .failure_rate_percent = 150 },
+          "failure_rate_percent 150 and window_size 0" },
+    };
+    for (size_t i = 0; i < sizeof fine / sizeof fine[0]; i++) {
+        cb_breaker *b = NULL;
+        cb_status s = cb_create(&b, &fine[i].config, NULL);
+        cr_assert(s == CB_OK && b != NULL,
+                  "cb_create with failure_threshold 3 and %s returned %s, expected CB_OK: "
+                  "without a window the rate settings are off, and the header checks them "
+                  "only when window_size > 0",
+                  fine[i].what, status_name(s));
+        cb_destroy(b);
+    }
+}
+
+Test(level3, trial_results_stay_out_of_the_window)
+{
+    struct rig r;
+    cb_config c = rate(4, 50, 4);
+    c.half_open_trials = 2;
+    rig_start(&r, c);
+    feed(r.b, "SSFF", "the window fills to 4 with the last result");
+    advance(&r, TIMEOUT);
+    succeed(r.b, "the first of two trials");
+    cb_counts counts = counts_of(r.b);
+    cr_assert(counts.state == CB_HALF_OPEN && counts.window_calls == 0 &&
+                  counts.window_failures == 0 && counts.consecutive_failures == 0 &&
+                  counts.trial_successes == 1,
+              "half-open after one successful trial, the counts say %s; expected HALF_OPEN "
+              "with 1 trial succeeded and an empty window: the window and the failures in a "
+              "row count the results of a closed breaker only",
+              describe(r.b));
+    rig_stop(&r);
+}
+
 /* ---- slow calls ---- */
+
+Test(level3, slow_call_duration_of_zero_means_no_call_is_slow)
+{
+    struct rig r;
+    rig_start(&r, (cb_config){ .failure_threshold = 1, .open_timeout = TIMEOUT });
+    cb_ticket t = allow(r.b, "a new breaker is closed");
+    report(r.b, &t, true, 3600 * WB_SEC, CB_OK, "a success that took an hour");
+    expect_state(r.b, CB_CLOSED,
+                 "slow_call_duration is 0, which turns slow-call detection off: a success "
+                 "that took an hour is a success, and one failure would have tripped "
+                 "failure_threshold 1");
+    rig_stop(&r);
+}
 
 Test(level3, a_success_slower_than_the_limit_is_a_failure)
 {
@@ -304,17 +419,52 @@ Test(level3, call_times_the_operation_on_the_breakers_clock)
                                .slow_call_duration = 2 * WB_SEC });
     struct timed_op op = { &r, 2 * WB_SEC };
     cb_status s = cb_call(r.b, slow_op, &op);
-    cr_assert(s == CB_OK, "cb_call returned %s, expected CB_OK", status_name(s));
+    cr_assert(s == CB_OK,
+              "cb_call on a new (closed) breaker returned %s, expected CB_OK: the operation "
+              "ran and succeeded",
+              status_name(s));
     expect_state(r.b, CB_CLOSED,
                  "the operation took 2 s on the breaker's clock, exactly slow_call_duration: "
                  "not slow");
     op.takes = 3 * WB_SEC;
     s = cb_call(r.b, slow_op, &op);
-    cr_assert(s == CB_OK, "cb_call returned %s, expected CB_OK", status_name(s));
+    cr_assert(s == CB_OK,
+              "the second cb_call returned %s, expected CB_OK: the breaker was still closed, "
+              "so the operation ran and its (slow) result was counted",
+              status_name(s));
     expect_state(r.b, CB_OPEN,
                  "the operation took 3 s on the breaker's clock (the clock given to cb_create), "
                  "over slow_call_duration 2 s: a slow call, so a failure, and "
                  "failure_threshold is 1");
+    rig_stop(&r);
+}
+
+/* An operation that moves the rig's clock back by `takes` and succeeds. */
+static bool clock_back_op(void *ctx)
+{
+    struct timed_op *op = ctx;
+    advance(op->rig, -op->takes);
+    return true;
+}
+
+Test(level3, call_counts_no_time_when_the_clock_moves_back)
+{
+    struct rig r;
+    rig_start(&r, (cb_config){ .failure_threshold = 1,
+                               .open_timeout = TIMEOUT,
+                               .slow_call_duration = 2 * WB_SEC });
+    struct timed_op op = { &r, 5 * WB_SEC };
+    cb_status s = cb_call(r.b, clock_back_op, &op);
+    cr_assert(s == CB_OK,
+              "cb_call returned %s, expected CB_OK: the breaker's clock moved back 5 s while "
+              "the operation ran, and a clock that moved back measures a duration of 0, not "
+              "-5 s (which cb_report would refuse, leaving the call in flight for ever)",
+              status_name(s));
+    cb_counts c = counts_of(r.b);
+    cr_assert(c.state == CB_CLOSED && c.in_flight == 0,
+              "after a successful cb_call during which the clock moved back, the counts say "
+              "%s; expected CLOSED with nothing in flight",
+              describe(r.b));
     rig_stop(&r);
 }
 

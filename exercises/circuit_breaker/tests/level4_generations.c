@@ -99,7 +99,9 @@ Test(level4, a_stale_result_still_leaves_the_calls_in_flight)
     rig_start(&r, TWO_STRIKES);
     cb_ticket late = allow(r.b, "a new breaker is closed");
     fail_times(r.b, 2, "closed until the second failure");
-    cr_assert(counts_of(r.b).in_flight == 1, "one call is still out, and the counts say %s",
+    cr_assert(counts_of(r.b).in_flight == 1,
+              "one call let through before the trip is still out, and the counts say %s; "
+              "expected 1 in flight: a state change keeps the calls in flight",
               describe(r.b));
     report(r.b, &late, true, 0, CB_STALE, "the call started before the trip");
     cr_assert(counts_of(r.b).in_flight == 0,
@@ -149,7 +151,10 @@ Test(level4, an_operation_may_call_back_into_the_breaker)
     struct rig r;
     rig_start(&r, TWO_STRIKES);
     cb_status s = cb_call(r.b, look_at_the_breaker, r.b);
-    cr_assert(s == CB_OK, "cb_call returned %s, expected CB_OK", status_name(s));
+    cr_assert(s == CB_OK,
+              "cb_call whose operation read the breaker's state and counts returned %s, "
+              "expected CB_OK: the breaker stayed closed while it ran",
+              status_name(s));
     cr_assert(counts_of(r.b).consecutive_failures == 0,
               "the operation read the breaker's state and counts from inside cb_call and "
               "expected CLOSED with its own call in flight; it saw something else and "
@@ -383,7 +388,9 @@ Test(level4, the_bulkhead_holds_under_threads)
               "up to %d operations ran at once through a breaker with max_concurrent %d: the "
               "bulkhead let too many in (a check and an increment that are not one step)",
               most, BULKHEAD_CAP);
-    cr_assert(finished > 0, "no cb_call of 2400 ran its operation");
+    cr_assert(finished > 0,
+              "none of the 2400 cb_calls ran its operation, expected most of them to: a "
+              "bulkhead of 3 turns calls away only while 3 are running");
     cb_counts c = counts_of(r.b);
     cr_assert(c.in_flight == 0 && c.state == CB_CLOSED,
               "every call has come back, and the counts say %s; expected CLOSED with nothing "
@@ -398,6 +405,32 @@ struct chaos {
     struct rig *rig;
 };
 
+/*
+ * NULL if `c` is a snapshot the chaos breaker (failure_threshold 2,
+ * half_open_trials 2, no window, CHAOS_THREADS callers) can be in, or what is
+ * wrong with it.
+ */
+static char *impossible_counts(const cb_counts *c)
+{
+    bool ok = c->window_calls == 0 && c->window_failures == 0 && c->in_flight <= CHAOS_THREADS;
+    if (c->state == CB_CLOSED)
+        ok = ok && c->consecutive_failures < 2 && c->trials_started == 0 && c->trial_successes == 0;
+    else if (c->state == CB_OPEN)
+        ok =
+            ok && c->consecutive_failures == 0 && c->trials_started == 0 && c->trial_successes == 0;
+    else
+        ok = ok && c->state == CB_HALF_OPEN && c->consecutive_failures == 0 &&
+             c->trials_started <= 2 && c->trial_successes <= c->trials_started;
+    if (ok)
+        return NULL;
+    return wb_strdupf("cb_read_counts gave %s; failures in a row %u; window %u failed of %u; "
+                      "trials %u started, %u succeeded; in flight %u, which no moment of "
+                      "this breaker can show (a snapshot taken without the lock, or counts "
+                      "a state change did not zero)",
+                      state_name(c->state), c->consecutive_failures, c->window_failures,
+                      c->window_calls, c->trials_started, c->trial_successes, c->in_flight);
+}
+
 static char *chaos_caller(int index, void *ctx)
 {
     struct chaos *chaos = ctx;
@@ -406,8 +439,18 @@ static char *chaos_caller(int index, void *ctx)
     wb_rng_seed(&rng, 4000 + (uint64_t)index);
     for (int i = 0; i < CHAOS_CALLS; i++) {
         advance(chaos->rig, 100 * WB_USEC);
-        if (wb_rng_below(&rng, 8) == 0) {
+        uint64_t look = wb_rng_below(&rng, 8);
+        if (look == 0) {
             cb_current_state(b);
+            continue;
+        }
+        if (look == 1) {
+            cb_counts c;
+            if (cb_read_counts(b, &c) != CB_OK)
+                return wb_strdupf("call %d: cb_read_counts did not return CB_OK", i);
+            char *wrong = impossible_counts(&c);
+            if (wrong != NULL)
+                return wrong;
             continue;
         }
         cb_ticket t;
@@ -472,5 +515,33 @@ Test(level4, state_changes_reach_the_listener_one_at_a_time_in_order)
               "every thread reported every call it was allowed, and the counts say %s; "
               "expected nothing in flight",
               describe(r.b));
+    rig_stop(&r);
+}
+
+Test(level4, a_trial_that_returns_after_another_trial_failed_is_stale)
+{
+    struct rig r;
+    rig_start(
+        &r, (cb_config){ .failure_threshold = 1, .open_timeout = TIMEOUT, .half_open_trials = 2 });
+    fail(r.b, "a new breaker is closed");
+    advance(&r, TIMEOUT);
+    cb_ticket first = allow(r.b, "the first of two trials");
+    cb_ticket second = allow(r.b, "the second of two trials");
+    report(r.b, &first, false, 0, CB_OK, "the first trial fails and re-opens the breaker");
+    advance(&r, 10 * WB_SEC);
+    report(r.b, &second, false, 0, CB_STALE,
+           "the second trial comes back 10 s after the first one re-opened the breaker: it "
+           "belongs to the half-open period that ended, a generation ago");
+    expect_state(r.b, CB_OPEN, "the stale trial's failure changes no state");
+    cr_assert(counts_of(r.b).in_flight == 0,
+              "both trials have come back, and the counts say %s; expected nothing in flight",
+              describe(r.b));
+    advance(&r, 20 * WB_SEC);
+    allow(r.b, "30 s after the first trial failed: the stale failure of the second, 10 s "
+               "later, must not have restarted the timeout");
+    expect_transitions(&r.log,
+                       (const cb_state[]){ CB_CLOSED, CB_OPEN, CB_OPEN, CB_HALF_OPEN, CB_HALF_OPEN,
+                                           CB_OPEN, CB_OPEN, CB_HALF_OPEN },
+                       4, "trip, timeout, failed trial, timeout: the stale trial changed nothing");
     rig_stop(&r);
 }
