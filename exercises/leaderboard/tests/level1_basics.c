@@ -89,6 +89,22 @@ Test(level1, a_member_that_is_a_prefix_of_another_ranks_after_it)
     lb_destroy(b);
 }
 
+Test(level1, ties_compare_whole_names_however_long)
+{
+    lb_board *b = new_board(1);
+    add(b, "player-000000000000000000000000000001", 5);
+    add(b, "player-000000000000000000000000000002", 5);
+    add(b, "player-000000000000000000000000000000", 5);
+    expect_order(b,
+                 ORDER("player-000000000000000000000000000002",
+                       "player-000000000000000000000000000001",
+                       "player-000000000000000000000000000000"),
+                 "three members at 5 points whose names differ only in their last byte: a tie "
+                 "is broken by the whole name, not by a prefix of fixed length");
+    expect_rank(b, "player-000000000000000000000000000000", 2, "its last byte, '0', is the least");
+    lb_destroy(b);
+}
+
 Test(level1, negative_fractional_and_infinite_scores_rank_in_numeric_order)
 {
     lb_board *b = new_board(1);
@@ -369,6 +385,55 @@ Test(level1, incr_that_would_make_nan_is_refused_and_changes_nothing)
     lb_destroy(b);
 }
 
+Test(level1, a_call_that_fails_writes_neither_effect_nor_score)
+{
+    lb_board *b = new_board(1);
+    add(b, "alice", INFINITY);
+    struct {
+        const char *call;
+        lb_status want;
+        bool incr;
+        const char *member;
+        double value;
+        unsigned flags;
+    } cases[] = {
+        { "lb_add(\"alice\", NaN, 0)", LB_INVALID, false, "alice", NAN, 0 },
+        { "lb_add(\"bob\", 1, 0x10)", LB_INVALID, false, "bob", 1, 1u << 4 },
+        { "lb_add(NULL member, 1, 0)", LB_INVALID, false, NULL, 1, 0 },
+        { "lb_add(\"bob\", 1, LB_NX | LB_XX)", LB_BAD_FLAGS, false, "bob", 1, LB_NX | LB_XX },
+        { "lb_add(\"alice\", 1, LB_GT | LB_LT)", LB_BAD_FLAGS, false, "alice", 1, LB_GT | LB_LT },
+        { "lb_incr(\"alice\", NaN, 0)", LB_INVALID, true, "alice", NAN, 0 },
+        { "lb_incr(\"bob\", 1, LB_NX | LB_GT)", LB_BAD_FLAGS, true, "bob", 1, LB_NX | LB_GT },
+        { "lb_incr(\"alice\", -inf, 0) on alice at +inf", LB_NOT_A_NUMBER, true, "alice", -INFINITY,
+          0 },
+        { "lb_incr(\"alice\", -inf, LB_XX | LB_LT) on alice at +inf", LB_NOT_A_NUMBER, true,
+          "alice", -INFINITY, LB_XX | LB_LT },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        lb_effect effect = (lb_effect)77;
+        double score = 7;
+        lb_status s =
+            cases[i].incr
+                ? lb_incr(b, cases[i].member, cases[i].value, cases[i].flags, &score, &effect)
+                : lb_add(b, cases[i].member, cases[i].value, cases[i].flags, &effect);
+        cr_assert(s == cases[i].want, "%s returned %s, expected %s", cases[i].call, status_name(s),
+                  status_name(cases[i].want));
+        cr_assert(effect == (lb_effect)77,
+                  "%s returned %s but wrote %s into *effect, expected it untouched: after any "
+                  "status but LB_OK a function writes nothing through its output pointers (a "
+                  "caller that reads *effect without checking the status must not find a "
+                  "made-up answer there)",
+                  cases[i].call, status_name(s), effect_name(effect));
+        cr_assert(score == 7,
+                  "%s returned %s but wrote %s into *score, expected it untouched: after any "
+                  "status but LB_OK a function writes nothing through its output pointers",
+                  cases[i].call, status_name(s), score_text(score));
+    }
+    expect_score(b, "alice", INFINITY, "every call above failed, so alice kept +inf");
+    expect_absent(b, "bob", "every call above failed, so bob was never added");
+    lb_destroy(b);
+}
+
 /* ---- removing and reading ---- */
 
 Test(level1, remove_takes_the_member_off_and_closes_the_gap)
@@ -521,7 +586,7 @@ Test(level1, range_beyond_the_end_or_of_no_members_visits_nothing)
     lb_destroy(b);
 }
 
-Test(level1, range_to_the_end_with_a_count_of_size_max_does_not_overflow)
+Test(level1, range_to_the_end_with_a_huge_count_does_not_overflow)
 {
     lb_board *b = board_of_ten();
     struct page p = { 0 };
@@ -530,6 +595,24 @@ Test(level1, range_to_the_end_with_a_count_of_size_max_does_not_overflow)
                 "a count of SIZE_MAX means \"to the end\"; offset + count wraps around past "
                 "SIZE_MAX, so compare count with what is left instead");
     cr_assert(n == 3, "lb_range(7, SIZE_MAX) returned %zu, expected 3", n);
+    page_clear(&p);
+    static const size_t huge[] = { SIZE_MAX - 1, SIZE_MAX - 6, SIZE_MAX / 2 + 1 };
+    for (size_t i = 0; i < sizeof huge / sizeof huge[0]; i++) {
+        char call[64];
+        snprintf(call, sizeof call, "lb_range(7, %zu)", huge[i]);
+        n = lb_range(b, 7, huge[i], collect, &p);
+        expect_page(&p, call, 7, ORDER("p2", "p1", "p0"),
+                    "any count past the end means \"to the end\", not only SIZE_MAX: 7 plus "
+                    "this count wraps around past SIZE_MAX to a small number, so compare the "
+                    "count with what is left (len - offset) instead");
+        cr_assert(n == 3, "%s returned %zu, expected 3", call, n);
+        page_clear(&p);
+    }
+    n = lb_top(b, SIZE_MAX - 1, collect, &p);
+    cr_assert(n == 10 && p.n == 10,
+              "lb_top(SIZE_MAX - 1) on a board of 10 returned %zu and visited %s, expected all "
+              "10 members",
+              n, page_text(&p));
     page_clear(&p);
     lb_destroy(b);
 }
@@ -542,6 +625,29 @@ Test(level1, a_visitor_can_stop_a_walk_early)
     expect_page(&p, "lb_range(0, 10) with a visitor that stops at its 2nd call", 0,
                 ORDER("p9", "p8"), "a visitor that returns non-zero stops the walk");
     cr_assert(n == 2, "lb_range returned %zu, expected 2: the visit that said stop counts", n);
+    page_clear(&p);
+    lb_destroy(b);
+}
+
+Test(level1, a_visitor_can_stop_top_and_around_early)
+{
+    lb_board *b = board_of_ten();
+    struct page p = { .stop_at = 2 };
+    size_t n = lb_top(b, 5, collect, &p);
+    expect_page(&p, "lb_top(5) with a visitor that stops at its 2nd call", 0, ORDER("p9", "p8"),
+                "a visitor that returns non-zero stops lb_top too");
+    cr_assert(n == 2, "lb_top(5) returned %zu, expected 2: the visit that said stop counts", n);
+    page_clear(&p);
+    lb_status s = lb_around(b, "p5", 2, collect, &p);
+    cr_assert(s == LB_OK,
+              "lb_around(\"p5\", 2) with a visitor that stops returned %s, expected LB_OK: "
+              "stopping early is the caller's choice, not an error",
+              status_name(s));
+    expect_page(&p, "lb_around(\"p5\", 2) with a visitor that stops at its 2nd call", 2,
+                ORDER("p7", "p6"),
+                "the window is ranks 2..6, and a visitor that returns non-zero stops the walk: "
+                "nothing after the 2nd visit (a visitor that found what it looked for, or "
+                "whose buffer is full, must not be called again)");
     page_clear(&p);
     lb_destroy(b);
 }
@@ -578,6 +684,13 @@ Test(level1, around_is_clipped_at_the_top_and_at_the_bottom)
     cr_assert(p.n == 10 && p.rows[0].rank == 0,
               "lb_around(\"p4\", SIZE_MAX) visited %s, expected all 10 members from rank 0: "
               "rank + k must not wrap around past SIZE_MAX",
+              page_text(&p));
+    page_clear(&p);
+    lb_around(b, "p4", SIZE_MAX - 2, collect, &p);
+    cr_assert(p.n == 10 && p.rows[0].rank == 0,
+              "lb_around(\"p4\", SIZE_MAX - 2) visited %s, expected all 10 members from rank 0: "
+              "p4 has rank 5, and 5 + (SIZE_MAX - 2) wraps around to 2; compare k with the "
+              "members left below (len - 1 - rank) instead of adding",
               page_text(&p));
     page_clear(&p);
     lb_destroy(b);
@@ -620,6 +733,12 @@ Test(level1, count_with_infinite_bounds_counts_everyone)
               "lb_count(NaN, 10) returned %s (count %zu), expected LB_INVALID with the count "
               "untouched: NaN is no bound",
               status_name(s), n);
+    s = lb_count(b, 0, NAN, &n);
+    cr_assert(s == LB_INVALID && n == 7,
+              "lb_count(0, NaN) returned %s (count %zu), expected LB_INVALID with the count "
+              "untouched: NaN is no upper bound either (every comparison with NaN is false, so "
+              "an unchecked NaN max silently counts nobody, or everybody)",
+              status_name(s), n);
     lb_destroy(b);
 }
 
@@ -647,19 +766,25 @@ Test(level1, null_arguments_are_invalid_not_a_crash)
         lb_around(b, "a", 1, NULL, NULL),
         lb_count(b, 0, 1, NULL),
         lb_count(NULL, 0, 1, &count),
+        lb_score(NULL, "a", &score),
+        lb_rank(NULL, "a", &rank),
+        lb_around(NULL, "a", 1, collect, &p),
     };
     static const char *const calls[] = {
         "lb_add(NULL board)",    "lb_add(NULL member)",    "lb_incr(NULL board)",
         "lb_incr(NULL member)",  "lb_remove(NULL board)",  "lb_remove(NULL member)",
         "lb_score(NULL member)", "lb_score(NULL score)",   "lb_rank(NULL member)",
         "lb_rank(NULL rank)",    "lb_around(NULL member)", "lb_around(NULL visit)",
-        "lb_count(NULL count)",  "lb_count(NULL board)",
+        "lb_count(NULL count)",  "lb_count(NULL board)",   "lb_score(NULL board)",
+        "lb_rank(NULL board)",   "lb_around(NULL board)",
     };
     for (size_t i = 0; i < sizeof got / sizeof got[0]; i++)
         cr_assert(got[i] == LB_INVALID, "%s returned %s, expected LB_INVALID", calls[i],
                   status_name(got[i]));
     cr_assert(lb_range(b, 0, 5, NULL, NULL) == 0 && lb_range(NULL, 0, 5, collect, &p) == 0,
               "lb_range with a NULL visit or board must visit nothing and return 0");
+    cr_assert(lb_top(b, 5, NULL, NULL) == 0 && lb_top(NULL, 5, collect, &p) == 0 && p.n == 0,
+              "lb_top with a NULL visit or board must visit nothing and return 0");
     cr_assert(lb_len(NULL) == 0, "lb_len(NULL) returned %zu, expected 0", lb_len(NULL));
     expect_len(b, 1, "every call above was refused, so only \"a\" is on the board");
     expect_score(b, "a", 1, "every call above was refused, so \"a\" kept its score");

@@ -74,6 +74,36 @@ Test(level2, the_visit_counter_starts_at_zero_and_only_grows)
     lb_destroy(b);
 }
 
+/* The calls of the_same_seed_makes_the_same_choices: call i adds a member and reads its rank. */
+static void same_calls(lb_board *b, size_t i)
+{
+    char member[32];
+    size_t rank;
+    snprintf(member, sizeof member, "m%zu", i * 7919 % 3000);
+    lb_add(b, member, (double)(i * 31 % 97), 0, NULL);
+    lb_rank(b, member, &rank);
+}
+
+Test(level2, the_same_seed_makes_the_same_choices)
+{
+    lb_board *one = new_board(77), *two = new_board(77);
+    for (size_t i = 0; i < 3000; i++) {
+        same_calls(one, i); /* interleaved: a generator the boards share hands each other draws */
+        same_calls(two, i);
+        if (lb_visits(one) != lb_visits(two))
+            cr_assert_fail("two boards made with lb_create(77) and given the same calls, in "
+                           "turns, counted %llu and %llu visits after %zu calls each, expected "
+                           "the same count: the seed must fix every random choice (node "
+                           "heights), so that a run can be repeated exactly; draw them from a "
+                           "generator of the board's own, seeded by lb_create, never from "
+                           "rand() or the time",
+                           (unsigned long long)lb_visits(one), (unsigned long long)lb_visits(two),
+                           2 * (i + 1));
+    }
+    lb_destroy(one);
+    lb_destroy(two);
+}
+
 Test(level2, rank_costs_logarithmic_visits)
 {
     size_t n = board_size();

@@ -231,6 +231,56 @@ static void writer_step(wb_rng *rng, lb_board *b, struct model *m)
     }
 }
 
+/* NULL if an lb_around(member, k) page holds the member, with min(k, its rank) rows above it. */
+static char *check_window(const struct page *p, const char *member, size_t k)
+{
+    for (size_t j = 0; j < p->n; j++) {
+        if (strcmp(p->rows[j].member, member) != 0)
+            continue;
+        size_t above = p->rows[j].rank < k ? p->rows[j].rank : k;
+        if (j == above)
+            return NULL;
+        return wb_strdupf("lb_around(%s, %zu) visited %s: %s has rank %zu there, so the window "
+                          "starts %zu rows above it, not %zu",
+                          wb_q(member), k, page_text(p), wb_q(member), p->rows[j].rank, above, j);
+    }
+    return wb_strdupf("lb_around(%s, %zu) returned LB_OK and visited %s, without %s itself: the "
+                      "member's rank and its window must come from one view of the board (one "
+                      "lock held from the lookup to the last visit), or a writer can move the "
+                      "member in between",
+                      wb_q(member), k, page_text(p), wb_q(member));
+}
+
+/* The other reads, on the same board at the same time: each answer must be one the board
+ * gave at some instant. */
+static char *read_the_rest(struct readers_writer *rw, const char *member)
+{
+    double score = 0;
+    if (lb_score(rw->board, member, &score) == LB_OK) {
+        size_t i = strtoul(member + 1, NULL, 10);
+        double rest = fmod(score, MOD);
+        if ((rest < 0 ? rest + MOD : rest) != (double)i)
+            return wb_strdupf("lb_score(%s) gave %s, which was never written: member mi only "
+                              "ever gets scores k * 10000 + i (a read that raced with the "
+                              "writer)",
+                              wb_q(member), score_text(score));
+    }
+    size_t len = lb_len(rw->board), count = 0;
+    if (len > UNIVERSE)
+        return wb_strdupf("lb_len gave %zu on a board that never holds more than %d members", len,
+                          UNIVERSE);
+    lb_status s = lb_count(rw->board, -INFINITY, INFINITY, &count);
+    if (s != LB_OK || count > UNIVERSE)
+        return wb_strdupf("lb_count(-inf, +inf) returned %s with %zu on a board that never holds "
+                          "more than %d members",
+                          status_name(s), count, UNIVERSE);
+    struct page p = { 0 };
+    lb_top(rw->board, 5, collect, &p);
+    char *problem = check_page(&p, 0, "lb_top(5)");
+    page_clear(&p);
+    return problem;
+}
+
 static char *read_consistently(struct readers_writer *rw, wb_rng *rng)
 {
     struct page p = { 0 };
@@ -246,12 +296,14 @@ static char *read_consistently(struct readers_writer *rw, wb_rng *rng)
         problem = p.n == 0 ? wb_strdupf("lb_around(%s, 3) returned LB_OK but visited nobody",
                                         wb_q(member))
                            : check_page(&p, p.rows[0].rank, "lb_around(member, 3)");
+    if (problem == NULL && p.n > 0)
+        problem = check_window(&p, member, 3);
     page_clear(&p);
     if (problem == NULL && lb_rank(rw->board, member, &rank) == LB_OK && rank >= UNIVERSE)
         problem = wb_strdupf("lb_rank(%s) gave %zu on a board that never holds more than %d "
                              "members",
                              wb_q(member), rank, UNIVERSE);
-    return problem;
+    return problem != NULL ? problem : read_the_rest(rw, member);
 }
 
 static char *read_or_write(int t, void *ctx)
@@ -283,8 +335,10 @@ Test(level3, readers_see_consistent_pages_while_a_writer_changes_scores)
         add(rw.board, model_member(i), own_score(i, 0));
         model_add(&m, i, own_score(i, 0));
     }
-    wb_run_threads(1 + READERS, read_or_write, &rw,
-                   "one writer adding, incrementing and removing while 7 readers read pages");
+    wb_run_threads(
+        1 + READERS, read_or_write, &rw,
+        "one writer adding, incrementing and removing while 7 readers read pages, windows, "
+        "ranks, scores, counts and the length");
     wb_rng rng;
     wb_rng_seed(&rng, 50);
     for (size_t w = 0; w < rw.writes; w++)
@@ -294,6 +348,111 @@ Test(level3, readers_see_consistent_pages_while_a_writer_changes_scores)
                                "after the threads finished, must give the same board");
     model_free(&m);
     lb_destroy(rw.board);
+}
+
+/* ---- one member, read while it changes ---- */
+
+/*
+ * Every read function on the one member the writer keeps changing, each on a
+ * reader of its own: a reader whose function skips the lock then takes no
+ * lock at all, so ThreadSanitizer sees its reads and the writer's writes
+ * unordered and reports them every time. Member m1 only ever has a score
+ * k * 10000 + 1 (k >= 0); m0 and m2 never change.
+ */
+enum { HOT_READERS = 4 };
+
+struct hot {
+    lb_board *board;
+    int reads;               /* calls per reader, at least */
+    atomic_size_t writes;    /* the writer's calls so far */
+    atomic_int readers_done; /* the writer goes on until every reader is done */
+};
+
+/* Relaxed: the two counters only say how far the others got; they must not order the board's
+ * memory between the threads, or they would hide a reader that skips the lock. */
+static size_t so_far(atomic_size_t *counter)
+{
+    return atomic_load_explicit(counter, memory_order_relaxed);
+}
+
+/* Reader 1 asks for m1's score, reader 2 for the length, reader 3 for a count, reader 4 for
+ * m1's rank and window and the top. */
+static char *read_the_hot_member(struct hot *h, int reader)
+{
+    double score = 0;
+    size_t n = 0;
+    struct page p = { 0 };
+    char *problem = NULL;
+    switch (reader) {
+    case 1:
+        if (lb_score(h->board, "m1", &score) == LB_OK && fmod(score, MOD) != 1)
+            return wb_strdupf("lb_score(\"m1\") gave %s, which was never written: m1 only ever "
+                              "gets scores k * 10000 + 1 (k >= 0)",
+                              score_text(score));
+        return NULL;
+    case 2:
+        if ((n = lb_len(h->board)) < 2 || n > 3)
+            return wb_strdupf("lb_len gave %zu, expected 2 or 3: the board holds m0, m2 and, "
+                              "now and then, m1",
+                              n);
+        return NULL;
+    case 3:
+        if (lb_count(h->board, -INFINITY, INFINITY, &n) != LB_OK || n < 2 || n > 3)
+            return wb_strdupf("lb_count(-inf, +inf) gave %zu, expected 2 or 3: the board holds "
+                              "m0, m2 and, now and then, m1",
+                              n);
+        return NULL;
+    default:
+        if (lb_rank(h->board, "m1", &n) == LB_OK && n > 2)
+            return wb_strdupf("lb_rank(\"m1\") gave %zu, expected at most 2: the board never "
+                              "holds more than 3 members",
+                              n);
+        if (lb_around(h->board, "m1", 1, collect, &p) == LB_OK)
+            problem = check_window(&p, "m1", 1);
+        page_clear(&p);
+        if (problem == NULL) {
+            lb_top(h->board, 3, collect, &p);
+            problem = check_page(&p, 0, "lb_top(3)");
+            page_clear(&p);
+        }
+        return problem;
+    }
+}
+
+static char *change_or_read_one_member(int t, void *ctx)
+{
+    struct hot *h = ctx;
+    if (t == 0) { /* the writer: m1 added, moved, removed, again and again */
+        for (size_t w = 0;
+             atomic_load_explicit(&h->readers_done, memory_order_relaxed) < HOT_READERS; w++) {
+            if (w % 3 == 2)
+                lb_remove(h->board, "m1");
+            else
+                lb_add(h->board, "m1", own_score(1, (int64_t)(w % 200)), 0, NULL);
+            atomic_fetch_add_explicit(&h->writes, 1, memory_order_relaxed);
+        }
+        lb_add(h->board, "m1", own_score(1, 0), 0, NULL);
+        return NULL;
+    }
+    /* Each reader goes on until the writer made 100 calls while it read: they overlap. */
+    char *problem = NULL;
+    size_t start = so_far(&h->writes);
+    for (int n = 0; (n < h->reads || so_far(&h->writes) - start < 100) && problem == NULL; n++)
+        problem = read_the_hot_member(h, t);
+    atomic_fetch_add_explicit(&h->readers_done, 1, memory_order_relaxed);
+    return problem;
+}
+
+Test(level3, every_read_of_a_member_sees_it_whole_while_a_writer_changes_it)
+{
+    struct hot h = { .board = new_board(11), .reads = (int)scaled(8000) };
+    add(h.board, "m0", own_score(0, 0));
+    add(h.board, "m2", own_score(2, 0));
+    wb_run_threads(1 + HOT_READERS, change_or_read_one_member, &h,
+                   "one writer adding, moving and removing m1 while 4 readers ask for its "
+                   "score, the length, a count, and its rank, its window and the top");
+    expect_len(h.board, 3, "the writer's last call added m1");
+    lb_destroy(h.board);
 }
 
 /* ---- many writers ---- */
@@ -315,8 +474,9 @@ static char *increment_hot_members(int t, void *ctx)
         double score = -1;
         lb_status s = lb_incr(c->board, model_member((size_t)h), 1, 0, &score, NULL);
         if (s != LB_OK)
-            return wb_strdupf("lb_incr(%s, 1) returned %s", wb_q(model_member((size_t)h)),
-                              status_name(s));
+            return wb_strdupf("lb_incr(%s, 1) returned %s, expected LB_OK: a missing member "
+                              "starts at 0, an existing one goes up by 1",
+                              wb_q(model_member((size_t)h)), status_name(s));
         if (score <= last[h])
             return wb_strdupf("lb_incr(%s, 1) gave %s after it had given %s to this thread: "
                               "scores that only ever go up went down",
@@ -353,7 +513,9 @@ static char *add_own_members(int t, void *ctx)
         size_t i = (size_t)t * c->per_thread + k;
         lb_status s = lb_add(c->board, model_member(i), (double)(i % 1000), 0, NULL);
         if (s != LB_OK)
-            return wb_strdupf("lb_add(%s) returned %s", wb_q(model_member(i)), status_name(s));
+            return wb_strdupf("lb_add(%s) returned %s, expected LB_OK: each thread adds members "
+                              "of its own",
+                              wb_q(model_member(i)), status_name(s));
     }
     return NULL;
 }
@@ -389,7 +551,9 @@ static char *remove_everyone(int t, void *ctx)
         if (s == LB_OK)
             c->removed[t]++;
         else if (s != LB_NOT_FOUND)
-            return wb_strdupf("lb_remove(%s) returned %s", wb_q(model_member(i)), status_name(s));
+            return wb_strdupf("lb_remove(%s) returned %s, expected LB_OK or LB_NOT_FOUND (when "
+                              "another thread removed it first)",
+                              wb_q(model_member(i)), status_name(s));
     }
     return NULL;
 }
@@ -412,6 +576,9 @@ Test(level3, racing_removes_remove_each_member_exactly_once)
     expect_len(c.board, 0, "every member was removed");
     struct page p = { 0 };
     size_t n = lb_range(c.board, 0, SIZE_MAX, collect, &p);
-    cr_assert(n == 0, "lb_range of the emptied board visited %s", page_text(&p));
+    cr_assert(n == 0,
+              "lb_range(0, SIZE_MAX) of the emptied board returned %zu and visited %s, expected "
+              "nothing: every member was removed",
+              n, page_text(&p));
     lb_destroy(c.board);
 }
