@@ -25,7 +25,8 @@
  * runs of spaces and tabs: the command, the key, and the rest of the line,
  * kept as it is, so that `SET greeting hello world` stores "hello world".
  * Commands: SET key value, GET key, DEL key, QUIT (GET and DEL take exactly
- * one key). Each reply is one line ended by "\n":
+ * one key; QUIT ignores anything after it). Each reply is one line ended by
+ * "\n":
  *     OK                      SET; DEL (whether or not the key was there); QUIT
  *     the value               GET of a key that is there
  *     (nil)                   GET of a key that is not
@@ -60,33 +61,36 @@
  *                           '-', digits, no leading zero, no '+', no spaces),
  *                           "increment or decrement would overflow"
  *     EXPIRE key seconds    :1 if the key is there (and now expires after that
- *                           many seconds of the server's clock; 0 or less
- *                           deletes it at once), :0 if not. Errors: "value is
- *                           not an integer or out of range", "invalid expire
- *                           time in 'expire' command" (more than 9223372036 s)
+ *                           many seconds of the server's clock; 0 or less,
+ *                           however negative, deletes it at once), :0 if
+ *                           not. Errors: "value is not an integer or out of
+ *                           range", "invalid expire time in 'expire'
+ *                           command" (more than 9223372036 s)
  *     TTL key               :<seconds left, rounded to the nearest second,
  *                           a half up>, :-1 if the key never expires, :-2 if
  *                           it is not there
  *     DBSIZE                :<number of keys>
- *     QUIT                  +OK, then the server closes the connection
+ *     QUIT                  +OK, then the server closes the connection (any
+ *                           arguments are ignored, as Redis 7 ignores them)
  *     CONFIG GET name...    an array of name/value pairs for the parameters
- *                           it knows, each name as it was asked ("save" is "",
- *                           "appendonly" is "no": the server keeps nothing on
- *                           disk), *0\r\n if none
+ *                           it knows, in the order asked, each name as it
+ *                           was asked ("save" is "", "appendonly" is "no":
+ *                           the server keeps nothing on disk), *0\r\n if none
  *     COMMAND [DOCS ...]    *0\r\n (what redis-cli asks on connect)
  * Errors, worded as Redis 7 words them:
  *     unknown command 'FOO', with args beginning with: 'a' 'b' [and a space]
  *         (each argument quoted and followed by a space; the name is cut at
  *         128 bytes, arguments are added while the list is shorter than 128
- *         bytes and each is cut so that it ends at 128; CR and LF are shown
- *         as spaces)
+ *         bytes and each is cut so that it ends at 128, and at its first NUL
+ *         byte, as Redis's %s cuts it; CR and LF are shown as spaces)
  *     wrong number of arguments for 'get' command   (the name in lower case;
  *         for CONFIG GET without a name, 'config|get')
  *     unknown subcommand 'FOO'. Try CONFIG HELP.    (and COMMAND HELP)
  *     syntax error
  * One error of the workbook's own: a key that holds a NUL byte gets
- * "-ERR keys must not contain NUL bytes" and nothing is stored, because the
- * lru_cache takes keys as C strings.
+ * "-ERR keys must not contain NUL bytes" and the command does nothing (every
+ * key is checked before it runs, so a DEL with one such key deletes none),
+ * because the lru_cache takes keys as C strings.
  *
  * Both protocols: an empty line (nothing but spaces and tabs) and a
  * multibulk of 0 or fewer arguments ("*0\r\n", "*-1\r\n") get no reply:
@@ -104,7 +108,7 @@ typedef enum kv_protocol {
 /* ---- Level 1: the parser ------------------------------------------------ */
 
 #define KV_MAX_ARGS   1024                 /* arguments in one command */
-#define KV_MAX_INLINE (64 * 1024)          /* bytes in one line, not counting its "\n" */
+#define KV_MAX_INLINE (64 * 1024)          /* bytes in one line, its "\r" but not its "\n" */
 #define KV_MAX_BULK   (512L * 1024 * 1024) /* bytes in one bulk string, as Redis allows */
 
 /* One argument: a view into the bytes that were parsed, not a copy. */
@@ -164,7 +168,10 @@ typedef enum kv_parse_status {
  *     "Protocol error: too big mbulk count string" / "... bulk count string"
  *         a "*" or "$" followed by KV_MAX_INLINE bytes with no "\n" among them
  *   A header line ("*3", "$5") must end in "\r\n"; its number is checked
- *   once its "\n" has come. Integers are an optional '-' and decimal digits.
+ *   once its "\n" has come. The first byte of each argument is checked as
+ *   soon as it has come, and the two bytes after a bulk string once both
+ *   have come (until then the command is incomplete). Integers are an
+ *   optional '-' and decimal digits.
  * In KV_TEXT mode a '*' is an ordinary byte: every request is a line.
  *
  * `cmd` must not be NULL. Complexity: O(used), or O(len) when incomplete.
@@ -213,7 +220,8 @@ typedef struct kv_config {
 typedef enum kv_status {
     KV_OK = 0,
     KV_INVALID,        /* config or server is NULL, an unknown protocol or mode, a host that is
-                          not a numeric IPv4 address, a port outside 0..65535 */
+                          not a numeric IPv4 address, a port outside 0..65535, a negative
+                          stop_grace */
     KV_ADDRESS_IN_USE, /* another socket already listens on that address and port */
     KV_NO_MEMORY,      /* an allocation failed */
     KV_SYSTEM          /* another system call failed (socket, bind, listen, threads) */

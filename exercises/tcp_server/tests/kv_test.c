@@ -151,6 +151,12 @@ void expect_command(kv_protocol protocol, const void *input, size_t len, size_t 
               protocol_name(protocol), wb_qn(input, len), parsed.argc,
               format_args(parsed.argv, parsed.argc <= KV_MAX_ARGS ? parsed.argc : 0), n,
               format_args(want, n), why);
+    cr_assert(parsed.error[0] == '\0',
+              "kv_parse(%s, %s) returned KV_PARSE_OK but left cmd->error as %s, expected \"\": "
+              "the header says error is empty unless the answer is KV_PARSE_ERROR, and a server "
+              "that reuses one kv_command must not see an old message",
+              protocol_name(protocol), wb_qn(input, len),
+              wb_qn(parsed.error, strnlen(parsed.error, sizeof parsed.error)));
 }
 
 void expect_incomplete(kv_protocol protocol, const void *input, size_t len, const char *why)
@@ -165,6 +171,11 @@ void expect_incomplete(kv_protocol protocol, const void *input, size_t len, cons
               "kv_parse(%s, %s) returned KV_PARSE_INCOMPLETE but set used to %zu and argc to %zu; "
               "the header says both are 0 unless the answer is KV_PARSE_OK",
               protocol_name(protocol), wb_qn(input, len), parsed.used, parsed.argc);
+    cr_assert(parsed.error[0] == '\0',
+              "kv_parse(%s, %s) returned KV_PARSE_INCOMPLETE but left cmd->error as %s, expected "
+              "\"\": the header says error is empty unless the answer is KV_PARSE_ERROR",
+              protocol_name(protocol), wb_qn(input, len),
+              wb_qn(parsed.error, strnlen(parsed.error, sizeof parsed.error)));
 }
 
 void expect_parse_error(kv_protocol protocol, const void *input, size_t len, const char *message,

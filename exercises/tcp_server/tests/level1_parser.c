@@ -85,6 +85,13 @@ Test(level1, the_command_name_is_left_as_sent)
                    "compares command names without regard to case");
 }
 
+Test(level1, a_cr_inside_an_inline_line_is_part_of_an_argument)
+{
+    expect_command(KV_RESP, "SET k a\rb\r\n", 11, 11, ARGS("SET", "k", "a\rb"), 3,
+                   "only spaces and tabs separate inline arguments, and only a \"\\r\" right "
+                   "before the \"\\n\" is dropped: a \"\\r\" inside the line is data");
+}
+
 /* ---- empty commands ---- */
 
 Test(level1, an_empty_line_is_an_empty_command_that_uses_its_bytes)
@@ -100,6 +107,8 @@ Test(level1, empty_and_null_multibulks_are_empty_commands)
     expect_command(KV_RESP, "*0\r\n", 4, 4, NULL, 0, "*0 is an empty array: no command");
     expect_command(KV_RESP, "*-1\r\n*1\r\n", 9, 5, NULL, 0,
                    "*-1 is RESP's null array; Redis skips it, and so does this server");
+    expect_command(KV_RESP, "*-2\r\n", 5, 5, NULL, 0,
+                   "the header makes every count of 0 or less an empty command, not only -1");
 }
 
 /* ---- incomplete commands, at every byte ---- */
@@ -222,6 +231,38 @@ Test(level1, a_line_longer_than_64_kib_is_an_error_even_before_its_newline)
     free(line);
 }
 
+Test(level1, the_cr_before_the_newline_counts_toward_the_line_limit)
+{
+    size_t len;
+    char *line = long_line(KV_MAX_INLINE + 2, true, &len);
+    line[KV_MAX_INLINE] = '\r';
+    line[KV_MAX_INLINE + 1] = '\n';
+    len = KV_MAX_INLINE + 2;
+    expect_parse_error(KV_RESP, line, len, "Protocol error: too big inline request",
+                       "65,536 bytes, then \"\\r\\n\": the \"\\r\" is a byte of the line, "
+                       "so the line is 65,537 bytes; a parser that waited for the \"\\n\" to "
+                       "decide would give another answer when the \"\\n\" comes in a later read");
+    free(line);
+}
+
+Test(level1, an_inline_line_of_the_most_arguments_allowed_parses)
+{
+    size_t len = 2 * KV_MAX_ARGS;
+    char *line = malloc(len);
+    cr_assert(line != NULL, "out of memory");
+    for (size_t i = 0; i < KV_MAX_ARGS; i++)
+        memcpy(line + 2 * i, "a ", 2);
+    line[len - 1] = '\n';
+    static kv_command cmd;
+    kv_parse_status status = kv_parse(KV_RESP, line, len, &cmd);
+    cr_assert(status == KV_PARSE_OK && cmd.argc == KV_MAX_ARGS && cmd.used == len,
+              "kv_parse of an inline line of exactly KV_MAX_ARGS (1024) words returned %s with "
+              "%zu arguments (%s), expected KV_PARSE_OK with 1024: the limit is inclusive, as "
+              "for a multibulk",
+              parse_status_name(status), cmd.argc, status == KV_PARSE_ERROR ? cmd.error : "");
+    free(line);
+}
+
 Test(level1, a_multibulk_of_the_most_arguments_allowed_parses)
 {
     size_t cap = 16 + KV_MAX_ARGS * 8, len = 0;
@@ -301,6 +342,27 @@ Test(level1, an_argument_without_a_dollar_is_an_error)
                        "inside it");
 }
 
+Test(level1, a_missing_dollar_is_an_error_as_soon_as_its_byte_comes)
+{
+    expect_parse_error(KV_RESP, "*1\r\nx", 5, "Protocol error: expected '$', got 'x'",
+                       "no bytes that could follow \"x\" make it a bulk string: the header's "
+                       "KV_PARSE_ERROR is for exactly that, so the parser must not wait for the "
+                       "rest of the line");
+}
+
+Test(level1, a_byte_that_is_not_printable_in_place_of_a_dollar_is_shown_as_a_question_mark)
+{
+    expect_parse_error(KV_RESP, "*1\r\n\x01\r\n", 7, "Protocol error: expected '$', got '?'",
+                       "a control byte would garble the error line; the header shows bytes that "
+                       "are not printable ASCII as '?'");
+    expect_parse_error(KV_RESP, "*1\r\n\xff\r\n", 7, "Protocol error: expected '$', got '?'",
+                       "a byte above 0x7e is not printable ASCII either");
+    expect_parse_error(KV_RESP, "*1\r\n\t\r\n", 7, "Protocol error: expected '$', got '?'",
+                       "a tab is not printable ASCII (only 0x20 to 0x7e are)");
+    expect_parse_error(KV_RESP, "*1\r\n\r\n", 6, "Protocol error: expected '$', got ' '",
+                       "CR and LF are shown as a space, as the header says");
+}
+
 Test(level1, a_negative_or_missing_bulk_length_is_an_error)
 {
     const char *message = "Protocol error: invalid bulk length";
@@ -309,6 +371,9 @@ Test(level1, a_negative_or_missing_bulk_length_is_an_error)
     expect_parse_error(KV_RESP, "*1\r\n$-5\r\n", 9, message, "a length cannot be negative");
     expect_parse_error(KV_RESP, "*1\r\n$x\r\n", 8, message, "\"$x\" has no length");
     expect_parse_error(KV_RESP, "*1\r\n$\r\n", 7, message, "\"$\" has no length");
+    expect_parse_error(KV_RESP, "*1\r\n$4\nPING\r\n", 14, message,
+                       "a bulk length line must end in \"\\r\\n\" like the count line; "
+                       "\"$4\\n\" lacks the \"\\r\"");
 }
 
 Test(level1, a_bulk_longer_than_512_mib_is_an_error)
@@ -325,6 +390,15 @@ Test(level1, a_bulk_string_must_end_with_crlf)
                        "Protocol error: bulk string not followed by CRLF",
                        "after the 4 bytes the header announced must come \"\\r\\n\"; anything else "
                        "means client and server disagree about where commands end");
+    expect_parse_error(KV_RESP, "*1\r\n$4\r\nPING\rx", 14,
+                       "Protocol error: bulk string not followed by CRLF",
+                       "a \"\\r\" alone is not the end: the byte after it must be \"\\n\" too");
+    expect_parse_error(KV_RESP, "*1\r\n$4\r\nPING\nx", 14,
+                       "Protocol error: bulk string not followed by CRLF",
+                       "\"\\n\" then \"x\" is not \"\\r\\n\" either");
+    expect_incomplete(KV_RESP, "*1\r\n$4\r\nPINGx", 13,
+                      "the header checks the two bytes after a bulk string once both have come, "
+                      "as it checks a header line once its \"\\n\" has come");
 }
 
 /* `prefix` then digits, KV_MAX_INLINE of them after the marker and no "\n". */

@@ -4,6 +4,7 @@
  * side. The text protocol for nc (KV_TEXT) and the basics of RESP.
  * Run alone with `make test LEVEL=2`.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
@@ -188,6 +189,7 @@ Test(level2, a_bad_configuration_is_refused_with_kv_invalid)
         { { .protocol = KV_TEXT, .port = -1 }, "port -1" },
         { { .protocol = (kv_protocol)7 }, "protocol 7" },
         { { .protocol = KV_RESP, .mode = (kv_mode)9 }, "mode 9" },
+        { { .protocol = KV_RESP, .stop_grace = -1 }, "a negative stop_grace" },
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         kv_server *server = (kv_server *)&bad; /* anything but NULL, to see it cleared */
@@ -206,6 +208,61 @@ Test(level2, a_bad_configuration_is_refused_with_kv_invalid)
               "kv_server_start(config, NULL) returned %s, expected KV_INVALID: there is nowhere "
               "to put the server",
               status_name(status));
+}
+
+Test(level2, port_65535_is_a_valid_port)
+{
+    kv_config config = { .protocol = KV_TEXT, .mode = KV_THREADS, .port = 65535 };
+    kv_server *server = (kv_server *)&config;
+    kv_status status = kv_server_start(&config, &server);
+    cr_assert(status == KV_OK || status == KV_ADDRESS_IN_USE,
+              "kv_server_start on port 65535 returned %s, expected KV_OK (or KV_ADDRESS_IN_USE "
+              "if something else listens there): ports run from 0 to 65535 inclusive",
+              status_name(status));
+    cr_assert((status == KV_OK) == (server != NULL),
+              "kv_server_start returned %s and %s: *server is a server exactly on KV_OK",
+              status_name(status), server == NULL ? "NULL" : "a server");
+    kv_server_stop(server);
+}
+
+/* How many file descriptors this process has open (from /proc/self/fd). */
+static int open_descriptors(void)
+{
+    DIR *dir = opendir("/proc/self/fd");
+    cr_assert(dir != NULL, "cannot list /proc/self/fd: %s", strerror(errno));
+    int n = 0;
+    for (struct dirent *e; (e = readdir(dir)) != NULL;)
+        n += e->d_name[0] != '.';
+    closedir(dir);
+    return n;
+}
+
+Test(level2, a_start_that_fails_leaves_no_descriptor_open)
+{
+    kv_server *first = start_server(KV_TEXT, KV_THREADS), *second = NULL;
+    kv_config taken = { .protocol = KV_TEXT, .mode = KV_THREADS, .port = kv_server_port(first) };
+    kv_config bad = { .protocol = KV_TEXT, .host = "not an address" };
+    int before = open_descriptors();
+    for (int i = 0; i < 20; i++) {
+        kv_status status = kv_server_start(&taken, &second);
+        cr_assert(status == KV_ADDRESS_IN_USE,
+                  "kv_server_start on a port where another server listens returned %s, expected "
+                  "KV_ADDRESS_IN_USE",
+                  status_name(status));
+        status = kv_server_start(&bad, &second);
+        cr_assert(status == KV_INVALID,
+                  "kv_server_start with the host \"not an address\" returned %s, expected "
+                  "KV_INVALID",
+                  status_name(status));
+    }
+    int after = open_descriptors();
+    cr_assert(after == before,
+              "this process had %d file descriptors open before 20 starts refused with "
+              "KV_ADDRESS_IN_USE and 20 with KV_INVALID, and %d after, expected the same: the "
+              "header says nothing is left allocated after a failure, and a socket left open "
+              "on every failed bind runs a long-lived program out of descriptors",
+              before, after);
+    kv_server_stop(first);
 }
 
 Test(level2, keys_with_a_nul_byte_are_refused_and_nothing_is_stored)

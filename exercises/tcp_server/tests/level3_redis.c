@@ -214,6 +214,191 @@ Test(level3, incr_keeps_the_expiry_and_set_removes_it)
     kv_server_stop(server);
 }
 
+Test(level3, incr_keeps_a_ttl_of_less_than_a_second)
+{
+    wb_manual_clock clock;
+    kv_server *server = start_on_clock(&clock);
+    int c = connect_client(server);
+    roundtrip(c, "SET hits 1\r\n", "+OK\r\n", "a counter");
+    roundtrip(c, "EXPIRE hits 10\r\n", ":1\r\n", "it expires in 10 s");
+    wb_manual_clock_advance(&clock, 9500 * WB_MSEC);
+    roundtrip(c, "INCR hits\r\n", ":2\r\n", "INCR with half a second left");
+    wb_manual_clock_advance(&clock, 500 * WB_MSEC - 1);
+    roundtrip(c, "GET hits\r\n", "$1\r\n2\r\n", "one nanosecond before the 10 s are up");
+    wb_manual_clock_advance(&clock, 1);
+    roundtrip(c, "GET hits\r\n", "$-1\r\n",
+              "INCR kept the TTL although less than a second of it was left: the key expires "
+              "when its 10 s are up (the TTL is nanoseconds; rounding it to seconds, or "
+              "keeping it only when a second or more is left, loses it)");
+    close(c);
+    kv_server_stop(server);
+}
+
+Test(level3, expire_takes_up_to_9223372036_seconds_and_any_negative_count_deletes)
+{
+    wb_manual_clock clock;
+    kv_server *server = start_on_clock(&clock);
+    int c = connect_client(server);
+    const struct exchange steps[] = {
+        { "SET k v\r\n", "+OK\r\n" },
+        { "EXPIRE k 9223372036\r\n", ":1\r\n" },
+        { "EXISTS k\r\n", ":1\r\n" },
+        { "EXPIRE k 9223372037\r\n", "-ERR invalid expire time in 'expire' command\r\n" },
+        { "EXISTS k\r\n", ":1\r\n" },
+        { "EXPIRE k -9223372036854775808\r\n", ":1\r\n" },
+        { "EXISTS k\r\n", ":0\r\n" },
+    };
+    play(c, steps, sizeof steps / sizeof steps[0],
+         "9,223,372,036 s is the most an int64_t of nanoseconds holds, so it is allowed and one "
+         "second more is not; the header makes a count of 0 or less delete the key, however "
+         "negative (Redis refuses the most negative ones)");
+    close(c);
+    kv_server_stop(server);
+}
+
+/* ---- recency: what makes a key the most recently used ---- */
+
+Test(level3, exists_ttl_and_expire_leave_recency_as_it_was)
+{
+    wb_manual_clock clock;
+    wb_manual_clock_init(&clock, 1000 * WB_SEC);
+    kv_config config = {
+        .protocol = KV_RESP, .mode = KV_THREADS, .capacity = 2, .clock = &clock.clock
+    };
+    kv_server *server = start_server_with(&config);
+    int c = connect_client(server);
+    const struct exchange steps[] = {
+        { "SET a 1\r\n", "+OK\r\n" },     { "SET b 2\r\n", "+OK\r\n" },
+        { "EXISTS a\r\n", ":1\r\n" },     { "TTL a\r\n", ":-1\r\n" },
+        { "EXPIRE a 100\r\n", ":1\r\n" }, { "SET c 3\r\n", "+OK\r\n" },
+        { "EXISTS a\r\n", ":0\r\n" },     { "GET b\r\n", "$1\r\n2\r\n" },
+    };
+    play(c, steps, sizeof steps / sizeof steps[0],
+         "capacity 2: a, then b; EXISTS, TTL and EXPIRE of a do not use it (the header says "
+         "only GET, SET and INCR do), so a is still the least recently used and the third key "
+         "evicts it (read with lru_peek or lru_ttl, never lru_get)");
+    close(c);
+    kv_server_stop(server);
+}
+
+Test(level3, incr_makes_its_key_the_most_recently_used)
+{
+    wb_manual_clock clock;
+    wb_manual_clock_init(&clock, 1000 * WB_SEC);
+    kv_config config = {
+        .protocol = KV_RESP, .mode = KV_THREADS, .capacity = 2, .clock = &clock.clock
+    };
+    kv_server *server = start_server_with(&config);
+    int c = connect_client(server);
+    const struct exchange steps[] = {
+        { "SET a 1\r\n", "+OK\r\n" }, { "SET b 2\r\n", "+OK\r\n" }, { "INCR a\r\n", ":2\r\n" },
+        { "SET c 3\r\n", "+OK\r\n" }, { "GET b\r\n", "$-1\r\n" },   { "GET a\r\n", "$1\r\n2\r\n" },
+    };
+    play(c, steps, sizeof steps / sizeof steps[0],
+         "capacity 2: a, then b, then INCR a makes a the most recently used, so the third key "
+         "evicts b");
+    close(c);
+    kv_server_stop(server);
+}
+
+/* ---- keys with NUL bytes, unknown commands, CONFIG GET, QUIT ---- */
+
+Test(level3, a_nul_key_among_several_makes_del_delete_none)
+{
+    wb_manual_clock clock;
+    kv_server *server = start_on_clock(&clock);
+    int c = connect_client(server);
+    static const char del[] = "*3\r\n$3\r\nDEL\r\n$1\r\na\r\n$3\r\nb\0c\r\n";
+    static const char error[] = "-ERR keys must not contain NUL bytes\r\n";
+    roundtrip(c, "SET a 1\r\n", "+OK\r\n", "a key");
+    roundtrip_bytes(c, del, sizeof del - 1, error, sizeof error - 1,
+                    "DEL a \"b\\0c\": one of the keys holds a NUL byte, so the whole command is "
+                    "refused");
+    roundtrip(c, "GET a\r\n", "$1\r\n1\r\n",
+              "the refused DEL deleted nothing, not even the good key before the bad one: the "
+              "header checks every key before the command runs");
+    close(c);
+    kv_server_stop(server);
+}
+
+/* Sends `request` (len bytes) and expects the C string `reply`. */
+static void unknown_command(const char *request, size_t len, const char *reply, const char *why)
+{
+    wb_manual_clock clock;
+    kv_server *server = start_on_clock(&clock);
+    int c = connect_client(server);
+    roundtrip_bytes(c, request, len, reply, strlen(reply), why);
+    close(c);
+    kv_server_stop(server);
+}
+
+Test(level3, an_unknown_command_name_is_cut_at_128_bytes)
+{
+    char request[256], reply[512];
+    memset(request, 'N', 200);
+    memcpy(request + 200, " a\r\n", 5);
+    snprintf(reply, sizeof reply,
+             "-ERR unknown command '%.128s', with args beginning with: 'a' \r\n", request);
+    unknown_command(request, 204, reply,
+                    "a 200-byte command name is shown as its first 128 bytes, as Redis 7 shows "
+                    "it");
+}
+
+Test(level3, the_argument_list_of_an_unknown_command_stops_at_128_bytes)
+{
+    char request[256], reply[512];
+    memcpy(request, "FOO ", 4);
+    memset(request + 4, 'a', 125);
+    memcpy(request + 129, " b c\r\n", 7);
+    snprintf(reply, sizeof reply,
+             "-ERR unknown command 'FOO', with args beginning with: '%.125s' \r\n", request + 4);
+    unknown_command(request, 135, reply,
+                    "the first argument, quoted and followed by a space, makes the list exactly "
+                    "128 bytes: the header adds arguments only while the list is shorter than "
+                    "128, so b and c are left out (not even as empty quotes)");
+}
+
+Test(level3, an_unknown_command_shows_an_argument_up_to_its_first_nul)
+{
+    static const char request[] = "*3\r\n$3\r\nFOO\r\n$3\r\na\0b\r\n$1\r\nc\r\n";
+    unknown_command(request, sizeof request - 1,
+                    "-ERR unknown command 'FOO', with args beginning with: 'a' 'c' \r\n",
+                    "Redis formats the arguments with %s, which stops at a NUL byte, and the "
+                    "header follows it: the error line never carries a NUL");
+}
+
+Test(level3, config_get_of_several_parameters_answers_every_pair)
+{
+    wb_manual_clock clock;
+    kv_server *server = start_on_clock(&clock);
+    int c = connect_client(server);
+    roundtrip(c, "CONFIG GET save nosuch appendonly\r\n",
+              "*4\r\n$4\r\nsave\r\n$0\r\n\r\n$10\r\nappendonly\r\n$2\r\nno\r\n",
+              "CONFIG GET with three names, two of them known: one array of both name/value "
+              "pairs in the order asked, so its length is 4 (the unknown name adds nothing)");
+    close(c);
+    kv_server_stop(server);
+}
+
+Test(level3, quit_with_arguments_still_quits)
+{
+    wb_manual_clock clock;
+    kv_server *server = start_on_clock(&clock);
+    int c = connect_client(server);
+    send_text(c, "QUIT now please\r\nPING\r\n");
+    expect_closed(c, "+OK\r\n",
+                  "QUIT takes any arguments and ignores them, as Redis 7 does: +OK, then the "
+                  "connection closes");
+    close(c);
+    kv_server_stop(server);
+    server = start_server(KV_TEXT, KV_THREADS);
+    c = connect_client(server);
+    send_text(c, "quit now\nGET k\n");
+    expect_closed(c, "OK\n", "in the text protocol too, QUIT ignores what follows it");
+    close(c);
+    kv_server_stop(server);
+}
+
 /* ---- atomic commands ---- */
 
 struct counters {
