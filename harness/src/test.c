@@ -113,7 +113,8 @@ const char *wb_signal_story(int sig)
     case SIGXFSZ:
         return "it wrote a file larger than the limit allows";
     case SIGKILL:
-        return "killed from outside: out of memory, a time limit, or (when graded) too many processes";
+        return "killed from outside: out of memory, a time limit, or (when graded) too many "
+               "processes";
     default:
         return "a signal the test did not expect";
     }
