@@ -44,7 +44,12 @@
  * threads at once. Lookups (ring_locate, ring_replicas and the counts) run in
  * parallel with each other; a lookup that overlaps a ring_add or ring_remove
  * answers as the ring was either entirely before or entirely after that
- * change, never a mixture.
+ * change, never a mixture. Changes take effect one at a time: when several
+ * threads add the same name at once, exactly one gets RING_OK and the others
+ * RING_EXISTS (and of several removes of one name, one gets RING_OK).
+ *
+ * Arguments are checked first: a call with an argument its function forbids
+ * returns RING_INVALID whatever the ring holds, an empty ring included.
  */
 typedef struct ring ring;
 
@@ -102,8 +107,8 @@ void ring_destroy(ring *r);
  * Returns RING_OK; RING_EXISTS if a node of that name is on the ring already
  * (its weight is not changed either); RING_INVALID for a NULL ring or name, a
  * name of 0 or more than RING_NAME_MAX - 1 bytes, a weight of 0, or a node of
- * more than RING_MAX_NODE_POINTS points; RING_NO_MEMORY. On any status but
- * RING_OK the ring is exactly as it was.
+ * more than RING_MAX_NODE_POINTS points (exactly that many is allowed);
+ * RING_NO_MEMORY. On any status but RING_OK the ring is exactly as it was.
  * O(P + k log k), for P points on the ring and k points added.
  */
 ring_status ring_add(ring *r, const char *node, unsigned weight);
@@ -167,10 +172,12 @@ uint64_t ring_probes(ring *r);
  * clockwise from the key's position. nodes[0] is the owner (what ring_locate
  * gives); the walk skips the points of nodes already listed and wraps past
  * the top. Stores the number of names copied in *found: n, or the number of
- * nodes on the ring if that is smaller (then every node is listed once).
- * n = 0 copies nothing and returns RING_OK.
- * Returns RING_OK; RING_EMPTY when the ring has no node; RING_INVALID for a
- * NULL ring or found, NULL nodes with n > 0, or a NULL key with len > 0;
+ * nodes on the ring if that is smaller (then every node is listed once),
+ * however large n is. Each name is copied NUL included.
+ * n = 0 copies nothing and returns RING_OK (RING_EMPTY on an empty ring).
+ * Returns RING_OK; RING_EMPTY when the ring has no node, whatever n is;
+ * RING_INVALID for a NULL ring or found, NULL nodes with n > 0, or a NULL key
+ * with len > 0, whatever n is (nodes may be NULL only when n is 0);
  * RING_NO_MEMORY if a long list needed memory that ran out. On any status
  * but RING_OK, `nodes` is left untouched and *found (if found is not NULL)
  * is 0.

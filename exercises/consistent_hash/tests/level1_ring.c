@@ -78,6 +78,13 @@ Test(level1, create_refuses_zero_points_per_node)
                          "would own no keys, and the header says to refuse it");
 }
 
+Test(level1, node_count_of_a_null_ring_is_zero)
+{
+    size_t got = ring_node_count(NULL);
+    cr_assert(got == 0,
+              "ring_node_count(NULL) returned %zu, expected 0: the header says 0 for NULL", got);
+}
+
 Test(level1, destroy_of_null_does_nothing)
 {
     ring_destroy(NULL); /* like free(NULL): must not crash */
@@ -96,6 +103,22 @@ Test(level1, locate_on_an_empty_ring_is_ring_empty)
               "ring_locate on an empty ring wrote %s into the caller's buffer; on an error it "
               "must leave it as it was",
               wb_qn(node, strnlen(node, sizeof node)));
+    ring_destroy(r);
+}
+
+Test(level1, bad_arguments_on_an_empty_ring_are_ring_invalid_not_ring_empty)
+{
+    ring *r = new_ring(1);
+    char node[RING_NAME_MAX] = "untouched";
+    ring_status s = ring_locate(r, NULL, 3, node);
+    cr_assert(s == RING_INVALID,
+              "ring_locate(ring with no nodes, NULL key, 3, node) returned %s, expected "
+              "RING_INVALID: the arguments are checked before the ring is, so a call that could "
+              "never be right is reported as such even while the ring is empty",
+              status_name(s));
+    cr_assert(strcmp(node, "untouched") == 0,
+              "a refused ring_locate wrote %s into the caller's buffer; it must leave it as it was",
+              wb_q(node));
     ring_destroy(r);
 }
 
@@ -288,14 +311,30 @@ Test(level1, keys_are_bytes_and_may_hold_nul_or_be_empty)
 Test(level1, adding_an_existing_name_is_ring_exists_and_changes_nothing)
 {
     ring *r = new_ring(1);
+    model *m = model_new(1);
     add_node(r, "alpha", 1);
     add_node(r, "beta", 1);
+    model_add(m, "alpha", 1);
+    model_add(m, "beta", 1);
     ring_status s = ring_add(r, "alpha", 1);
     cr_assert(s == RING_EXISTS,
               "a second ring_add(\"alpha\") returned %s, expected RING_EXISTS: a node name "
               "identifies one node, so it cannot be on the ring twice",
               status_name(s));
+    s = ring_add(r, "alpha", 3);
+    cr_assert(s == RING_EXISTS,
+              "ring_add(\"alpha\", weight 3) with alpha (weight 1) on the ring returned %s, "
+              "expected RING_EXISTS: the name is taken, whatever the weight asked for",
+              status_name(s));
     expect_node_count(r, 2, "alpha and beta were added; the second alpha was refused");
+    struct keyset *k = keyset_new(2000);
+    expect_model_owners(r, m, k,
+                        "alpha and beta of weight 1, then ring_add(\"alpha\", 1) and "
+                        "ring_add(\"alpha\", 3) refused with RING_EXISTS: a refused add changes "
+                        "nothing, so alpha keeps its one point \"alpha#0\" and gains no "
+                        "\"alpha#1\" or \"alpha#2\"");
+    keyset_free(k);
+    model_free(m);
     remove_node(r, "alpha");
     s = ring_remove(r, "alpha");
     cr_assert(s == RING_NOT_FOUND,

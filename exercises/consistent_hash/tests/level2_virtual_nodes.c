@@ -180,6 +180,47 @@ Test(level2, a_node_of_too_many_points_is_refused)
     ring_destroy(r);
 }
 
+Test(level2, a_node_of_exactly_the_point_limit_is_accepted)
+{
+    ring *r = new_ring(POINTS);
+    ring_status s = ring_add(r, "largest", 6250);
+    cr_assert(s == RING_OK,
+              "ring_add(\"largest\", weight 6250) on a ring of 160 points per node returned %s, "
+              "expected RING_OK: 6250 * 160 = 1,000,000 points is RING_MAX_NODE_POINTS itself, "
+              "and only more than that is refused",
+              status_name(s));
+    expect_point_count(r, RING_MAX_NODE_POINTS,
+                       "one node of weight 6250 at 160 points per weight: the limit, exactly");
+    ring_destroy(r);
+}
+
+Test(level2, a_refused_add_of_an_existing_name_adds_no_points)
+{
+    ring *r = new_ring(POINTS);
+    add_node(r, "a", 1);
+    add_node(r, "b", 2);
+    ring_status s = ring_add(r, "a", 3);
+    cr_assert(s == RING_EXISTS,
+              "ring_add(\"a\", weight 3) with a (weight 1) on the ring returned %s, expected "
+              "RING_EXISTS",
+              status_name(s));
+    expect_point_count(r, 160 + 320,
+                       "a (weight 1) and b (weight 2), then ring_add(\"a\", 3) refused with "
+                       "RING_EXISTS: a refused add leaves the ring exactly as it was, a's weight "
+                       "and points included");
+    ring_destroy(r);
+}
+
+Test(level2, point_count_and_probes_of_a_null_ring_are_zero)
+{
+    size_t points = ring_point_count(NULL);
+    uint64_t probes = ring_probes(NULL);
+    cr_assert(points == 0 && probes == 0,
+              "ring_point_count(NULL) returned %zu and ring_probes(NULL) %llu, expected 0 and 0: "
+              "the header says 0 for NULL",
+              points, (unsigned long long)probes);
+}
+
 Test(level2, create_refuses_more_points_per_node_than_the_limit)
 {
     ring *r = ring_create(RING_MAX_NODE_POINTS + 1);

@@ -4,6 +4,9 @@
  * moves only the keys it owned; lookups on other threads during a change see
  * the ring before it or after it. Run alone with `make test LEVEL=3`.
  */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -88,7 +91,10 @@ Test(level3, removing_a_node_moves_only_its_own_keys)
         else if (b.owner[i] != 3 && after[i] != b.owner[i] && wrong++ == 0)
             first = i;
     }
-    cr_assert(stuck == 0, "after node-3 was removed, %zu keys are still located on node-3", stuck);
+    cr_assert(stuck == 0,
+              "after node-3 was removed, ring_locate still named node-3 for %zu of %zu keys, "
+              "expected 0: a removed node's points are gone, so it owns nothing",
+              stuck, b.k->n);
     cr_assert(wrong == 0,
               "after node-3 was removed from node-0 .. node-9, %zu keys that node-3 never owned "
               "moved anyway; the first: %s went from node-%d to node-%d. Removing a node takes "
@@ -276,5 +282,116 @@ Test(level3, lookups_during_adds_and_removes_see_the_ring_before_or_after)
                         "ring must be node-0 .. node-9 again");
     keyset_free(k);
     model_free(m);
+    ring_destroy(c.r);
+}
+
+/* Thread 0 adds node-10 and removes it again; the others read the counts meanwhile. */
+static char *count_thread(int t, void *ctx)
+{
+    ring *r = ctx;
+    if (t == 0) {
+        for (int i = 0; i < CHANGES; i++) {
+            ring_status s = ring_add(r, "node-10", 1);
+            if (s != RING_OK)
+                return wb_strdupf("ring_add(\"node-10\") returned %s", status_name(s));
+            s = ring_remove(r, "node-10");
+            if (s != RING_OK)
+                return wb_strdupf("ring_remove(\"node-10\") returned %s", status_name(s));
+        }
+        return NULL;
+    }
+    for (int i = 0; i < LOOKUPS; i++) {
+        size_t nodes = ring_node_count(r), points = ring_point_count(r);
+        if (nodes != NODES && nodes != NODES + 1)
+            return wb_strdupf("ring_node_count returned %zu while node-10 came and went, "
+                              "expected %d (without it) or %d (with it)",
+                              nodes, NODES, NODES + 1);
+        if (points != NODES * POINTS && points != (NODES + 1) * POINTS)
+            return wb_strdupf("ring_point_count returned %zu while node-10 came and went, "
+                              "expected %d (without it) or %d (with it)",
+                              points, NODES * POINTS, (NODES + 1) * POINTS);
+    }
+    return NULL;
+}
+
+Test(level3, counts_during_adds_and_removes_see_the_ring_before_or_after)
+{
+    ring *r = new_ring(POINTS);
+    add_nodes(r, NODES);
+    /* The counts are lookups too: they read what a change writes, so they share its lock. */
+    wb_run_threads(1 + READERS, count_thread, r,
+                   "1 thread adding and removing node-10 ten times, 3 threads reading "
+                   "ring_node_count and ring_point_count 3000 times each");
+    expect_node_count(r, NODES, "node-10 was added and removed ten times");
+    ring_destroy(r);
+}
+
+/* ---- changes on many threads at once ---- */
+
+/* Many points per node, so that an add spends a while hashing before it changes the ring. */
+enum { SHARED = 50, CHANGERS = 4, SHARED_POINTS = 500 };
+
+struct same_names {
+    ring *r;
+    int removing;           /* 0: every thread adds shared-0 ..; 1: every thread removes them */
+    pthread_barrier_t step; /* the threads call for each name together */
+    _Atomic int ok[SHARED]; /* how many calls for each name returned RING_OK */
+};
+
+static char *same_names_thread(int t, void *ctx)
+{
+    (void)t; /* every thread does the same */
+    struct same_names *c = ctx;
+    char name[24];
+    char *failed = NULL;
+    for (int i = 0; i < SHARED; i++) {
+        snprintf(name, sizeof name, "shared-%d", i);
+        pthread_barrier_wait(&c->step);
+        ring_status s = c->removing ? ring_remove(c->r, name) : ring_add(c->r, name, 1);
+        ring_status lost = c->removing ? RING_NOT_FOUND : RING_EXISTS;
+        if (s == RING_OK)
+            atomic_fetch_add(&c->ok[i], 1);
+        else if (s != lost && failed == NULL) /* go on to the end: the others wait at the barrier */
+            failed = wb_strdupf("ring_%s(%s) returned %s, expected RING_OK or %s",
+                                c->removing ? "remove" : "add", wb_q(name), status_name(s),
+                                status_name(lost));
+    }
+    return failed;
+}
+
+/* Every name must have been added (or removed) by exactly one of the calls. */
+static void expect_one_ok_per_name(struct same_names *c, const char *what)
+{
+    for (int i = 0; i < SHARED; i++) {
+        int ok = atomic_load(&c->ok[i]);
+        cr_assert(ok == 1,
+                  "%d threads called ring_%s(\"shared-%d\") at the same moment and %d of them got "
+                  "RING_OK, expected exactly 1 (and %s for the others): changes take effect one "
+                  "at a time, so the check whether the name is on the ring and the change itself "
+                  "must happen under the same write lock",
+                  CHANGERS, what, i, ok, c->removing ? "RING_NOT_FOUND" : "RING_EXISTS");
+        atomic_store(&c->ok[i], 0);
+    }
+}
+
+Test(level3, adds_and_removes_of_one_name_on_many_threads_succeed_once)
+{
+    static struct same_names c;
+    c.r = new_ring(SHARED_POINTS);
+    cr_assert(pthread_barrier_init(&c.step, NULL, CHANGERS) == 0,
+              "the test could not make a barrier (a bug in the test)");
+    c.removing = 0;
+    wb_run_threads(CHANGERS, same_names_thread, &c,
+                   "4 threads adding shared-0 .. shared-49, all four the same name at once");
+    expect_one_ok_per_name(&c, "add");
+    expect_node_count(c.r, SHARED, "shared-0 .. shared-49 were each added once");
+    expect_point_count(c.r, (size_t)SHARED * SHARED_POINTS,
+                       "shared-0 .. shared-49 were each added once, 500 points each");
+    c.removing = 1;
+    wb_run_threads(CHANGERS, same_names_thread, &c,
+                   "4 threads removing shared-0 .. shared-49, all four the same name at once");
+    expect_one_ok_per_name(&c, "remove");
+    expect_node_count(c.r, 0, "every shared-N was removed");
+    pthread_barrier_destroy(&c.step);
     ring_destroy(c.r);
 }

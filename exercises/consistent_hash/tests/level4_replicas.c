@@ -12,7 +12,7 @@
 
 WB_LEVEL(4);
 
-enum { POINTS = 160, MAX_LIST = 12 };
+enum { POINTS = 160, MAX_LIST = 64 };
 
 /* A preference list as "[node-3, node-7, node-1]", in one of 4 per-thread buffers. */
 static const char *list_text(char (*names)[RING_NAME_MAX], size_t n)
@@ -202,6 +202,91 @@ Test(level4, finding_the_first_replica_is_a_binary_search_too)
     ring_destroy(r);
 }
 
+Test(level4, the_walk_past_the_owner_is_not_counted_in_probes)
+{
+    ring *r = new_ring(POINTS);
+    add_nodes(r, 100);
+    size_t points = ring_point_count(r);
+    uint64_t limit = 4 * (uint64_t)ceil(log2((double)points + 1)) + 4;
+    static char list[100][RING_NAME_MAX];
+    char key[32];
+    for (int i = 0; i < 20; i++) {
+        snprintf(key, sizeof key, "user:%d", i);
+        uint64_t before = ring_probes(r);
+        size_t found = replicas_of(r, key, 100, list);
+        uint64_t probes = ring_probes(r) - before;
+        cr_assert(found == 100,
+                  "ring_replicas(%s, 100) on 100 nodes set *found to %zu, expected 100", wb_q(key),
+                  found);
+        cr_assert(probes <= limit,
+                  "ring_replicas(%s, 100) on 100 nodes of 160 points added %llu to ring_probes; "
+                  "expected at most %llu = 4 * ceil(log2(%zu + 1)) + 4: only the binary search for "
+                  "the owner counts, not the walk past it (which meets hundreds of points before "
+                  "it has seen all 100 nodes)",
+                  wb_q(key), (unsigned long long)probes, (unsigned long long)limit, points);
+    }
+    ring_destroy(r);
+}
+
+Test(level4, a_long_preference_list_names_every_node_in_clockwise_order)
+{
+    model *m;
+    ring *r = ring_and_model(40, POINTS, &m);
+    static char got[MAX_LIST][RING_NAME_MAX], want[MAX_LIST][RING_NAME_MAX];
+    char key[32];
+    static const size_t asks[] = { 17, 40, MAX_LIST };
+    for (size_t a = 0; a < sizeof asks / sizeof asks[0]; a++) {
+        for (int i = 0; i < 50; i++) {
+            snprintf(key, sizeof key, "user:%d", i);
+            size_t found = replicas_of(r, key, asks[a], got);
+            size_t expected = model_list(m, key, asks[a], want);
+            cr_assert(same_list(got, found, want, expected),
+                      "ring_replicas(%s, %zu) on 40 nodes of 160 points gave %zu names %s, "
+                      "expected %zu: %s. A list longer than a fixed buffer (16, say) is still "
+                      "the first %zu distinct nodes clockwise; the header allows RING_NO_MEMORY "
+                      "if it cannot be had, never a shorter list",
+                      wb_q(key), asks[a], found, list_text(got, found), expected,
+                      list_text(want, expected), expected);
+        }
+    }
+    model_free(m);
+    ring_destroy(r);
+}
+
+Test(level4, replica_names_of_63_bytes_come_back_with_their_nul)
+{
+    model *m = model_new(POINTS);
+    ring *r = new_ring(POINTS);
+    char names[3][RING_NAME_MAX];
+    for (int i = 0; i < 3; i++) {
+        memset(names[i], 'a' + i, RING_NAME_MAX - 1);
+        names[i][RING_NAME_MAX - 1] = '\0';
+        add_node(r, names[i], 1);
+        model_add(m, names[i], 1);
+    }
+    char got[3][RING_NAME_MAX], want[3][RING_NAME_MAX];
+    memset(got, '?', sizeof got); /* no NUL anywhere, so a name copied without one shows */
+    size_t found = 0;
+    ring_status s = ring_replicas(r, "user:1", 6, got, 3, &found);
+    cr_assert(s == RING_OK && found == 3,
+              "ring_replicas(\"user:1\", 3) on 3 nodes returned %s with *found = %zu, expected "
+              "RING_OK with 3",
+              status_name(s), found);
+    for (int i = 0; i < 3; i++)
+        cr_assert(memchr(got[i], '\0', RING_NAME_MAX) != NULL,
+                  "ring_replicas(\"user:1\", 3) on 3 nodes with names of 63 bytes left no NUL in "
+                  "buffer %d (it holds %s): each name is copied NUL included, 63 bytes and a NUL "
+                  "fill the RING_NAME_MAX-byte buffer exactly",
+                  i, wb_qn(got[i], RING_NAME_MAX));
+    size_t expected = model_list(m, "user:1", 3, want);
+    cr_assert(same_list(got, found, want, expected),
+              "ring_replicas(\"user:1\", 3) gave %s, expected %s: the first three distinct nodes "
+              "clockwise",
+              list_text(got, found), list_text(want, expected));
+    model_free(m);
+    ring_destroy(r);
+}
+
 Test(level4, asking_for_more_replicas_than_nodes_lists_every_node_once)
 {
     model *m;
@@ -365,6 +450,12 @@ Test(level4, bad_arguments_are_ring_invalid)
           ring_replicas(r, "k", 1, NULL, 2, &found[2]), &found[2] },
         { "ring_replicas(ring, \"k\", 1, nodes, 2, NULL found)",
           ring_replicas(r, "k", 1, got, 2, NULL), NULL },
+        { "ring_replicas(NULL ring, \"k\", 1, NULL nodes, 0, &found)",
+          ring_replicas(NULL, "k", 1, NULL, 0, &found[0]), &found[0] },
+        { "ring_replicas(ring, NULL key, 3, NULL nodes, 0, &found)",
+          ring_replicas(r, NULL, 3, NULL, 0, &found[1]), &found[1] },
+        { "ring_replicas(ring, \"k\", 1, NULL nodes, 0, NULL found)",
+          ring_replicas(r, "k", 1, NULL, 0, NULL), NULL },
     };
     for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
         cr_assert(calls[i].got == RING_INVALID, "%s returned %s, expected RING_INVALID",
@@ -377,5 +468,25 @@ Test(level4, bad_arguments_are_ring_invalid)
               "a refused ring_replicas wrote %s into the caller's buffers; it must leave them as "
               "they were",
               list_text(got, 2));
+    ring_destroy(r);
+}
+
+Test(level4, on_an_empty_ring_bad_arguments_are_ring_invalid_and_zero_replicas_ring_empty)
+{
+    ring *r = new_ring(POINTS);
+    size_t found = 7;
+    ring_status s = ring_replicas(r, NULL, 3, NULL, 0, &found);
+    cr_assert(s == RING_INVALID && found == 0,
+              "ring_replicas(ring with no nodes, NULL key, 3, NULL nodes, 0, &found) returned %s "
+              "with *found = %zu, expected RING_INVALID with 0: the arguments are checked first, "
+              "before the ring is, and n = 0 does not excuse a NULL key of 3 bytes",
+              status_name(s), found);
+    found = 7;
+    s = ring_replicas(r, "k", 1, NULL, 0, &found);
+    cr_assert(s == RING_EMPTY && found == 0,
+              "ring_replicas(ring with no nodes, \"k\", 1, NULL nodes, 0, &found) returned %s "
+              "with *found = %zu, expected RING_EMPTY with 0: the key has no owner, so even a "
+              "list of none is RING_EMPTY, as ring_locate's answer would be",
+              status_name(s), found);
     ring_destroy(r);
 }

@@ -122,10 +122,16 @@ const char *owner_of(ring *r, const char *key)
 
 void expect_owner(ring *r, const char *key, const char *want, const char *why)
 {
-    char got[RING_NAME_MAX] = "";
+    char got[RING_NAME_MAX];
+    memset(got, '?', sizeof got); /* no NUL anywhere, so a name copied without one shows */
     ring_status s = ring_locate(r, key, strlen(key), got);
     cr_assert(s == RING_OK, "ring_locate(%s) returned %s, expected RING_OK with %s: %s", wb_q(key),
               status_name(s), wb_q(want), why);
+    cr_assert(memchr(got, '\0', sizeof got) != NULL,
+              "ring_locate(%s) returned RING_OK but wrote no NUL into the %d-byte buffer (it "
+              "holds %s), expected %s with its NUL: the name is copied NUL included, or the "
+              "caller reads past its end (%s)",
+              wb_q(key), RING_NAME_MAX, wb_qn(got, sizeof got), wb_q(want), why);
     cr_assert(strcmp(got, want) == 0, "ring_locate(%s) gave %s, expected %s: %s", wb_q(key),
               wb_qn(got, strnlen(got, sizeof got)), wb_q(want), why);
 }
